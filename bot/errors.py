@@ -11,7 +11,8 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     ├── UsageError                exit 2  bad command line
     ├── InputError                exit 2  a file we were given cannot be used
     │   ├── ParseError                    go.mod / go.work syntax (file, line, column)
-    │   └── PolicyError                   policy file (file, line, column)
+    │   ├── PolicyError                   policy file (file, line, column)
+    │   └── ModuleSyntaxError             a module path or version is malformed
     ├── ConfigError               exit 2  settings / environment that cannot work
     ├── ProxyError                        a GOPROXY request failed (url, status)
     │   └── ModuleLookupError             every proxy entry failed for one module
@@ -93,6 +94,14 @@ class PolicyError(InputError):
         self.column = column
         self.message = message
         super().__init__(f"{filename}:{line}:{column}: {message}")
+
+
+class ModuleSyntaxError(InputError):
+    """A module path, import path or version is malformed.
+
+    ``str(err)`` is the exact text golang.org/x/mod/module would give, e.g.
+    ``malformed module path "x": missing dot in first path element``.
+    """
 
 
 class ConfigError(BotError):
