@@ -16,6 +16,7 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     ├── ConfigError               exit 2  settings / environment that cannot work
     ├── ProxyError                        a GOPROXY request failed (url, status)
     │   └── ModuleLookupError             every proxy entry failed for one module
+    │       └── NoSuchModuleError         every entry said 404/410: the module does not exist
     ├── ToolchainError                    a ``go`` subprocess failed (argv, stderr tail)
     ├── RepoError                         a git operation failed
     └── PlatformError                     a forge (GitHub / GitLab) call failed
@@ -124,6 +125,14 @@ class ProxyError(BotError):
 
 class ModuleLookupError(ProxyError):
     """Every GOPROXY entry failed for one module; the message lists each attempt."""
+
+
+class NoSuchModuleError(ModuleLookupError):
+    """Every GOPROXY entry tried answered "not found" (404/410) for one module or version.
+
+    Distinct from a failed lookup: it is a definite answer (e.g. a ``/v3`` that does not exist)
+    and may be cached as a negative result.
+    """
 
 
 class ToolchainError(BotError):
