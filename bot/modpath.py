@@ -36,6 +36,7 @@ __all__ = [
     "match_prefix_patterns",
     "path_major_number",
     "path_major_prefix",
+    "path_match",
     "split_path_version",
     "unescape_path",
     "unescape_version",
@@ -297,7 +298,7 @@ def check(path: str, version: str) -> None:
 
 def canonical_version(v: str) -> str:
     """Go's ``module.CanonicalVersion``: :func:`bot.semver.canonical` that keeps
-    ``+incompatible`` (``v2.0+incompatible`` -> ``v2.0.0+incompatible``)."""
+    ``+incompatible`` (``v2.0.0+incompatible`` stays, ``v2.0.0+meta`` -> ``v2.0.0``)."""
     cv = semver.canonical(v)
     if semver.build(v) == "+incompatible":
         cv += "+incompatible"
@@ -568,6 +569,20 @@ def _path_match(pattern: bytes, name: bytes) -> bool:
             _match_chunk(chunk, b"")
         return False
     return not name
+
+
+def path_match(pattern: str, name: str) -> bool:
+    """Go's ``path.Match``: whether ``name`` matches the shell pattern ``pattern``.
+
+    ``*`` matches any run of non-``/`` characters, ``?`` one non-``/`` character,
+    ``[...]``/``[^...]`` a character class with ``a-z`` ranges, ``\\`` escapes. Raises
+    :class:`ValueError` ("syntax error in pattern") for a malformed pattern, as Go
+    returns ``ErrBadPattern`` -- including, like Go, when the mismatch came first.
+    """
+    try:
+        return _path_match(_as_bytes(pattern), _as_bytes(name))
+    except _BadPattern:
+        raise ValueError("syntax error in pattern") from None
 
 
 def match_prefix_patterns(globs: str, target: str) -> bool:
