@@ -1,0 +1,516 @@
+"""Settings from the environment: the only module that reads ``os.environ``.
+
+It owns the Go settings as the go command reads them (:class:`GoSettings`, built by
+:func:`load_go_settings`): ``GOPROXY`` (parsed into :class:`ProxyEntry` values, with Go's
+``,`` / ``|`` fall-through rules, ``direct`` and ``off``), ``GONOPROXY`` / ``GOPRIVATE`` /
+``GONOSUMDB`` / ``GOINSECURE`` globs, ``GOFLAGS``, ``GOSUMDB``, ``GOAUTH``, the go env file
+(``GOENV``) and ``$GOROOT/go.env``, and ``.netrc`` credentials (``NETRC`` or ``~/.netrc``).
+
+Each variable is looked up as ``cmd/go/internal/cfg`` does: a non-empty value in the
+environment wins, then the user's go env file, then ``$GOROOT/go.env``, then Go's built-in
+default. Credentials (netrc passwords, URL userinfo) never appear in a ``repr`` or in a
+message: use :meth:`GoSettings.redact` on any text that may carry them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from types import MappingProxyType
+from typing import Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from bot import modpath, toolchain
+from bot.errors import ConfigError, ToolchainError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GOPROXY = "https://proxy.golang.org,direct"
+DEFAULT_GOSUMDB = "sum.golang.org"
+DEFAULT_GOAUTH = "netrc"
+REDACTED = "xxxxx"
+
+_GO_DEFAULTS: Mapping[str, str] = MappingProxyType(
+    {"GOPROXY": DEFAULT_GOPROXY, "GOSUMDB": DEFAULT_GOSUMDB, "GOAUTH": DEFAULT_GOAUTH}
+)
+
+# The variables GoSettings resolves through the environment / env-file layers.
+_GO_KEYS = (
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GOINSECURE",
+    "GOFLAGS",
+    "GOSUMDB",
+    "GOAUTH",
+)
+
+EntryKind = Literal["proxy", "direct", "off"]
+
+
+# ---------------------------------------------------------------------------------------
+# URLs and redaction
+# ---------------------------------------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (or a lone user name, often a token) replaced by ``xxxxx``.
+
+    Like Go's ``url.URL.Redacted``: ``https://me:secret@host/p`` -> ``https://me:xxxxx@host/p``.
+    Text that is not a URL with userinfo is returned unchanged.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, sep, _password = userinfo.partition(":")
+    safe = f"{user}:{REDACTED}" if sep else REDACTED
+    return urlunsplit(parts._replace(netloc=f"{safe}@{hostport}"))
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without any ``user:password@`` part (the form used in cache keys and requests)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+@dataclass(frozen=True)
+class ProxyEntry:
+    """One entry of a GOPROXY list.
+
+    ``kind`` is ``"proxy"`` (``url`` is an http/https/file URL, possibly with userinfo),
+    ``"direct"`` or ``"off"``. ``fallback_on_error`` is true when the entry was followed by
+    ``|`` (fall through to the next entry on any error) rather than ``,`` (only on 404/410).
+    The ``repr`` never shows credentials.
+    """
+
+    kind: EntryKind
+    url: str = ""
+    fallback_on_error: bool = False
+
+    @property
+    def base_url(self) -> str:
+        """The URL without userinfo (what requests and cache keys use); the kind otherwise."""
+        return strip_userinfo(self.url) if self.kind == "proxy" else self.kind
+
+    @property
+    def redacted(self) -> str:
+        """The URL with its password replaced, fit for logs; ``direct`` / ``off`` otherwise."""
+        return redact_url(self.url) if self.kind == "proxy" else self.kind
+
+    @property
+    def userinfo(self) -> tuple[str, str] | None:
+        """``(user, password)`` from the URL, percent-decoded, or None."""
+        if self.kind != "proxy":
+            return None
+        parts = urlsplit(self.url)
+        if parts.username is None:
+            return None
+        return unquote(parts.username), unquote(parts.password or "")
+
+    def __repr__(self) -> str:
+        sep = "|" if self.fallback_on_error else ","
+        return f"ProxyEntry({self.redacted!r}, then={sep!r})"
+
+
+def parse_goproxy(value: str) -> tuple[ProxyEntry, ...]:
+    """Parse a GOPROXY value as ``cmd/go`` does (``proxyList``).
+
+    Entries are separated by ``,`` (fall through on 404/410 only) or ``|`` (on any error);
+    ``off`` and ``direct`` end the list; a bare host such as ``proxy.example.com`` gets
+    ``https://``. An empty value means the default. Raises :class:`ConfigError` for a
+    list with no entries or a URL Go would refuse (no or unknown scheme, ``file://`` with
+    a host).
+    """
+    if value == "":
+        value = DEFAULT_GOPROXY
+    entries: list[ProxyEntry] = []
+    rest = value
+    while rest:
+        cut = min((i for i in (rest.find(","), rest.find("|")) if i >= 0), default=-1)
+        if cut >= 0:
+            raw, fallback, rest = rest[:cut], rest[cut] == "|", rest[cut + 1 :]
+        else:
+            raw, fallback, rest = rest, False, ""
+        url = raw.strip()
+        if not url:
+            continue
+        if url == "off":
+            entries.append(ProxyEntry("off"))
+            break
+        if url == "direct":
+            entries.append(ProxyEntry("direct"))
+            break
+        if (
+            any(c in url for c in ".:/")
+            and ":/" not in url
+            and not PurePosixPath(url).is_absolute()
+            and not PureWindowsPath(url).is_absolute()
+        ):
+            url = "https://" + url
+        _check_proxy_url(url)
+        entries.append(ProxyEntry("proxy", url, fallback))
+    if not entries:
+        raise ConfigError(
+            f"GOPROXY={value!r}: GOPROXY list is not the empty string, but contains no entries"
+        )
+    return tuple(entries)
+
+
+def _check_proxy_url(url: str) -> None:
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # validates the port
+    except ValueError as exc:
+        raise ConfigError(f"GOPROXY: invalid proxy URL {shown}: {exc}") from None
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ConfigError(f"GOPROXY: invalid proxy URL missing host: {shown}")
+        return
+    if parts.scheme == "file":
+        if parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(f"GOPROXY: invalid file:// proxy URL with non-path elements: {shown}")
+        return
+    if not parts.scheme:
+        raise ConfigError(f"GOPROXY: invalid proxy URL missing scheme: {shown}")
+    raise ConfigError(f"GOPROXY: invalid proxy URL scheme (must be https, http, file): {shown}")
+
+
+# ---------------------------------------------------------------------------------------
+# GOFLAGS, go env files, .netrc
+# ---------------------------------------------------------------------------------------
+
+
+def parse_goflags(value: str) -> tuple[str, ...]:
+    """Split GOFLAGS like ``cmd/internal/quoted.Split``: blank-separated fields, each may be
+    quoted with ``'`` or ``"``. Raises :class:`ConfigError` for a field that is not a flag
+    or an unterminated quote."""
+    flags: list[str] = []
+    i, n = 0, len(value)
+    while i < n:
+        if value[i] in " \t\n\r":
+            i += 1
+            continue
+        if value[i] in "'\"":
+            quote = value[i]
+            end = value.find(quote, i + 1)
+            if end < 0:
+                raise ConfigError(f"go: parsing $GOFLAGS: unterminated {quote} string")
+            flags.append(value[i + 1 : end])
+            i = end + 1
+            continue
+        j = i
+        while j < n and value[j] not in " \t\n\r":
+            j += 1
+        flags.append(value[i:j])
+        i = j
+    for flag in flags:
+        if not flag.startswith("-"):
+            raise ConfigError(f"go: parsing $GOFLAGS: non-flag {flag!r}")
+    return tuple(flags)
+
+
+def parse_go_env_file(text: str) -> dict[str, str]:
+    """Parse a go env file as ``cmd/go`` does: ``KEY=VALUE`` lines whose key starts with an
+    upper-case letter; anything else (comments, blank lines) is skipped."""
+    out: dict[str, str] = {}
+    for line in text.split("\n"):
+        key, eq, val = line.partition("=")
+        if not eq or not line or not "A" <= line[0] <= "Z":
+            continue
+        out[key] = val
+    return out
+
+
+@dataclass(frozen=True)
+class NetrcEntry:
+    """One ``machine`` entry of a .netrc file; the ``repr`` hides the password."""
+
+    machine: str
+    login: str
+    password: str = field(repr=False)
+
+
+def parse_netrc(text: str) -> tuple[NetrcEntry, ...]:
+    """Parse .netrc text leniently, as ``cmd/go/internal/auth`` does.
+
+    Only complete ``machine``/``login``/``password`` triples count; ``macdef`` bodies are
+    skipped up to the next empty line; parsing stops at ``default``.
+    """
+    entries: list[NetrcEntry] = []
+    machine = login = password = ""
+    in_macro = False
+    for line in text.split("\n"):
+        if in_macro:
+            if line == "":
+                in_macro = False
+            continue
+        f = line.split()
+        i = 0
+        while i < len(f) - 1:
+            tok, arg = f[i], f[i + 1]
+            if tok == "machine":
+                machine, login, password = arg, "", ""
+            elif tok == "login":
+                login = arg
+            elif tok == "password":
+                password = arg
+            elif tok == "macdef":
+                in_macro = True
+            if machine and login and password:
+                entries.append(NetrcEntry(machine, login, password))
+                machine = login = password = ""
+            i += 2
+        if i < len(f) and f[i] == "default":
+            break
+    return tuple(entries)
+
+
+def _home(environ: Mapping[str, str]) -> str:
+    if sys.platform == "win32":
+        return environ.get("USERPROFILE", "")
+    return environ.get("HOME", "")
+
+
+def _user_config_dir(environ: Mapping[str, str]) -> str:
+    """Go's ``os.UserConfigDir`` computed from ``environ`` ('' when unknown)."""
+    if sys.platform == "win32":
+        return environ.get("AppData", environ.get("APPDATA", ""))
+    home = _home(environ)
+    if sys.platform == "darwin":
+        return str(Path(home) / "Library" / "Application Support") if home else ""
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return xdg
+    return str(Path(home) / ".config") if home else ""
+
+
+def netrc_path(environ: Mapping[str, str]) -> Path | None:
+    """Where the go command looks for .netrc: ``$NETRC``, else ``~/.netrc`` (``_netrc`` on
+    Windows when it exists)."""
+    if environ.get("NETRC"):
+        return Path(environ["NETRC"])
+    home = _home(environ)
+    if not home:
+        return None
+    if sys.platform == "win32" and (Path(home) / "_netrc").exists():
+        return Path(home) / "_netrc"
+    return Path(home) / ".netrc"
+
+
+def _read_text(path: Path, what: str) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("cannot read %s %s: %s", what, path, exc.strerror or exc)
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# GoSettings
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoSettings:
+    """The Go environment as the go command sees it. Build with :func:`load_go_settings`.
+
+    ``environ`` is the environment given to ``go`` subprocesses (a read-only copy); it and
+    ``netrc`` are left out of the ``repr`` because they may hold credentials.
+    """
+
+    goproxy: str = field(repr=False)
+    proxies: tuple[ProxyEntry, ...]
+    goprivate: str = ""
+    gonoproxy: str = ""
+    gonosumdb: str = ""
+    goinsecure: str = ""
+    goflags: tuple[str, ...] = ()
+    gosumdb: str = DEFAULT_GOSUMDB
+    goauth: str = DEFAULT_GOAUTH
+    go_bin: str | None = None
+    env_file: str | None = None
+    netrc_file: str | None = None
+    netrc: tuple[NetrcEntry, ...] = field(default=(), repr=False)
+    environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def goproxy_redacted(self) -> str:
+        """GOPROXY with any passwords replaced, fit for logs and reports."""
+        return ",".join(e.redacted for e in self.proxies)
+
+    def is_private(self, module: str) -> bool:
+        """Whether ``module`` matches GONOPROXY (which defaults to GOPRIVATE)."""
+        return bool(self.gonoproxy) and modpath.match_prefix_patterns(self.gonoproxy, module)
+
+    def entries_for(self, module: str) -> tuple[ProxyEntry, ...]:
+        """The GOPROXY entries the go command would try for ``module``, in order.
+
+        A module matching GONOPROXY/GOPRIVATE is resolved ``direct`` only (even with
+        ``GOPROXY=off``), as Go's implicit ``noproxy`` entry does.
+        """
+        if self.is_private(module):
+            return (ProxyEntry("direct"),)
+        return self.proxies
+
+    def netrc_enabled(self) -> bool:
+        """Whether GOAUTH asks for .netrc credentials (the default ``netrc``)."""
+        return any(part.strip().split()[:1] == ["netrc"] for part in self.goauth.split(";"))
+
+    def credentials_for(self, url: str) -> tuple[str, str] | None:
+        """``(login, password)`` for ``url`` from .netrc, matched as Go does: the URL's
+        ``host[:port]`` and path, walking up the path, against each ``machine``; the
+        first entry listed wins."""
+        if not self.netrc or not self.netrc_enabled():
+            return None
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        prefix = (host + parts.path).rstrip("/")
+        by_machine: dict[str, NetrcEntry] = {}
+        for entry in self.netrc:
+            key = entry.machine.removeprefix("https://").rstrip("/")
+            by_machine.setdefault(key, entry)
+        while prefix:
+            found = by_machine.get(prefix)
+            if found is not None:
+                return found.login, found.password
+            if "/" not in prefix:
+                return None
+            prefix = prefix.rsplit("/", 1)[0]
+        return None
+
+    def secrets(self) -> frozenset[str]:
+        """Every credential these settings know (netrc passwords, URL userinfo)."""
+        out: set[str] = {e.password for e in self.netrc}
+        for entry in self.proxies:
+            info = entry.userinfo
+            if info is None:
+                continue
+            user, password = info
+            out.add(password if password else user)
+            raw = urlsplit(entry.url)
+            out.add(raw.password or raw.username or "")
+        return frozenset(s for s in out if len(s) >= 3)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every known credential replaced by ``xxxxx``."""
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def direct_environ(self) -> dict[str, str]:
+        """The environment for a ``go`` subprocess that resolves modules ``direct``:
+        the user's environment with ``GOPROXY=direct`` (the proxies were already tried)
+        and ``GOWORK=off`` (a scratch module must not join a workspace)."""
+        env = dict(self.environ)
+        env["GOPROXY"] = "direct"
+        env["GOWORK"] = "off"
+        return env
+
+
+def _go_env_lookup(go_bin: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Ask the go command for GOENV and GOROOT; {} when it cannot tell."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="gomodbot-goenv-") as tmp:
+            return toolchain.go_env(go_bin, ["GOENV", "GOROOT"], env=environ, cwd=tmp, timeout=30)
+    except ToolchainError as exc:
+        log.warning("cannot ask `go env` for GOENV: %s", exc)
+        return {}
+
+
+def load_go_settings(
+    environ: Mapping[str, str] | None = None, go_bin: str | None = None
+) -> GoSettings:
+    """Read the Go settings from ``environ`` (default: ``os.environ``) and the files it
+    names, the way the go command does.
+
+    ``go_bin`` is the go command to ask for ``GOENV``/``GOROOT`` when ``GOENV`` is unset
+    and to run for ``direct`` lookups; when None, ``go`` is looked up on ``environ``'s
+    ``PATH`` (and may stay None). Raises :class:`ConfigError` for an unusable GOPROXY or
+    GOFLAGS.
+    """
+    env: dict[str, str] = dict(os.environ if environ is None else environ)
+    if go_bin is None:
+        go_bin = shutil.which("go", path=env.get("PATH", "")) or None
+
+    goenv = env.get("GOENV", "")
+    goroot = env.get("GOROOT", "")
+    env_file: Path | None = None
+    if goenv == "off":
+        env_file = None
+    elif goenv:
+        env_file = Path(goenv)
+    else:
+        asked = _go_env_lookup(go_bin, env) if go_bin else {}
+        if asked.get("GOENV"):
+            env_file = Path(asked["GOENV"])
+        elif (cfg := _user_config_dir(env)) != "":
+            env_file = Path(cfg) / "go" / "env"
+        goroot = goroot or asked.get("GOROOT", "")
+
+    layers: list[tuple[str, Mapping[str, str]]] = [("environment", env)]
+    if env_file is not None:
+        text = _read_text(env_file, "go env file")
+        if text is not None:
+            layers.append((f"go env file {env_file}", parse_go_env_file(text)))
+    if goroot:
+        text = _read_text(Path(goroot) / "go.env", "GOROOT go.env")
+        if text is not None:
+            layers.append(("$GOROOT/go.env", parse_go_env_file(text)))
+    layers.append(("default", _GO_DEFAULTS))
+
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for key in _GO_KEYS:
+        for name, layer in layers:
+            if layer.get(key):
+                values[key] = layer[key]
+                sources[key] = name
+                break
+        else:
+            values[key] = ""
+
+    goprivate = values["GOPRIVATE"]
+    gonoproxy = values["GONOPROXY"] or goprivate
+    gonosumdb = values["GONOSUMDB"] or values["GONOSUMCHECK"] or goprivate
+
+    netrc_file = netrc_path(env)
+    netrc: tuple[NetrcEntry, ...] = ()
+    if netrc_file is not None:
+        text = _read_text(netrc_file, ".netrc")
+        netrc = parse_netrc(text) if text is not None else ()
+
+    return GoSettings(
+        goproxy=values["GOPROXY"],
+        proxies=parse_goproxy(values["GOPROXY"]),
+        goprivate=goprivate,
+        gonoproxy=gonoproxy,
+        gonosumdb=gonosumdb,
+        goinsecure=values["GOINSECURE"],
+        goflags=parse_goflags(values["GOFLAGS"]),
+        gosumdb=values["GOSUMDB"],
+        goauth=values["GOAUTH"],
+        go_bin=go_bin,
+        env_file=str(env_file) if env_file is not None else None,
+        netrc_file=str(netrc_file) if netrc_file is not None else None,
+        netrc=netrc,
+        environ=MappingProxyType(env),
+        sources=MappingProxyType(sources),
+    )
