@@ -1,0 +1,7 @@
+module example.com/greet
+
+go 1.21
+
+require (
+	golang.org/x/text v0.3.7
+)

@@ -1,0 +1,3 @@
+module example.com/greet/v4
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/oldlog
+
+go 1.21

@@ -1,0 +1,4 @@
+// Deprecated: use log/slog from the standard library.
+module example.com/oldlog
+
+go 1.21

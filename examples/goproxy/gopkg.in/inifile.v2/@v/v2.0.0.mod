@@ -1,0 +1,3 @@
+module gopkg.in/inifile.v2
+
+go 1.21

@@ -1,0 +1,3 @@
+module gopkg.in/inifile.v3
+
+go 1.21
