@@ -331,8 +331,11 @@ def _read_text(path: Path, what: str) -> str | None:
 class GoSettings:
     """The Go environment as the go command sees it. Build with :func:`load_go_settings`.
 
-    ``environ`` is the environment given to ``go`` subprocesses (a read-only copy); it and
-    ``netrc`` are left out of the ``repr`` because they may hold credentials.
+    ``environ`` is the environment given to ``go`` subprocesses (a read-only copy).
+    ``http_proxy`` / ``https_proxy`` / ``no_proxy`` (``HTTPS_PROXY``... or lower case) and
+    ``ssl_cert_file`` / ``ssl_cert_dir`` are the network settings Go's HTTP client honours.
+    ``environ``, ``netrc`` and the HTTP proxies are left out of the ``repr`` because they
+    may hold credentials.
     """
 
     goproxy: str = field(repr=False)
@@ -348,6 +351,11 @@ class GoSettings:
     env_file: str | None = None
     netrc_file: str | None = None
     netrc: tuple[NetrcEntry, ...] = field(default=(), repr=False)
+    http_proxy: str = field(default="", repr=False)
+    https_proxy: str = field(default="", repr=False)
+    no_proxy: str = ""
+    ssl_cert_file: str = ""
+    ssl_cert_dir: str = ""
     environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -397,16 +405,17 @@ class GoSettings:
         return None
 
     def secrets(self) -> frozenset[str]:
-        """Every credential these settings know (netrc passwords, URL userinfo)."""
+        """Every credential these settings know (netrc passwords, URL userinfo of GOPROXY
+        entries and HTTP proxies), raw and percent-decoded."""
         out: set[str] = {e.password for e in self.netrc}
-        for entry in self.proxies:
-            info = entry.userinfo
-            if info is None:
+        urls = [e.url for e in self.proxies if e.kind == "proxy"]
+        for url in [*urls, self.http_proxy, self.https_proxy]:
+            try:
+                raw = urlsplit(url)
+                secret = raw.password or raw.username or ""
+            except ValueError:
                 continue
-            user, password = info
-            out.add(password if password else user)
-            raw = urlsplit(entry.url)
-            out.add(raw.password or raw.username or "")
+            out.update((secret, unquote(secret)))
         return frozenset(s for s in out if len(s) >= 3)
 
     def redact(self, text: str) -> str:
@@ -497,6 +506,9 @@ def load_go_settings(
         text = _read_text(netrc_file, ".netrc")
         netrc = parse_netrc(text) if text is not None else ()
 
+    def either(name: str) -> str:
+        return env.get(name) or env.get(name.lower()) or ""
+
     return GoSettings(
         goproxy=values["GOPROXY"],
         proxies=parse_goproxy(values["GOPROXY"]),
@@ -511,6 +523,11 @@ def load_go_settings(
         env_file=str(env_file) if env_file is not None else None,
         netrc_file=str(netrc_file) if netrc_file is not None else None,
         netrc=netrc,
+        http_proxy="" if env.get("REQUEST_METHOD") else either("HTTP_PROXY"),
+        https_proxy=either("HTTPS_PROXY"),
+        no_proxy=either("NO_PROXY"),
+        ssl_cert_file=env.get("SSL_CERT_FILE", ""),
+        ssl_cert_dir=env.get("SSL_CERT_DIR", ""),
         environ=MappingProxyType(env),
         sources=MappingProxyType(sources),
     )
