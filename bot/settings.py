@@ -434,13 +434,13 @@ class GoSettings:
         return env
 
 
-def _go_env_lookup(go_bin: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Ask the go command for GOENV and GOROOT; {} when it cannot tell."""
+def _go_env_lookup(go_bin: str, environ: Mapping[str, str], names: list[str]) -> dict[str, str]:
+    """Ask the go command for some variables (GOENV, GOROOT); {} when it cannot tell."""
     try:
         with tempfile.TemporaryDirectory(prefix="gomodbot-goenv-") as tmp:
-            return toolchain.go_env(go_bin, ["GOENV", "GOROOT"], env=environ, cwd=tmp, timeout=30)
+            return toolchain.go_env(go_bin, names, env=environ, cwd=tmp, timeout=30)
     except ToolchainError as exc:
-        log.warning("cannot ask `go env` for GOENV: %s", exc)
+        log.warning("cannot ask `go env` for %s: %s", " and ".join(names), exc)
         return {}
 
 
@@ -461,18 +461,20 @@ def load_go_settings(
 
     goenv = env.get("GOENV", "")
     goroot = env.get("GOROOT", "")
+    # The go command reads $GOROOT/go.env whatever GOENV says; ask it where GOROOT is (and,
+    # when GOENV is unset, where the user's env file is) if it is installed.
+    ask = [name for name, known in (("GOENV", goenv), ("GOROOT", goroot)) if not known]
+    asked = _go_env_lookup(go_bin, env, ask) if go_bin and ask else {}
+    goroot = goroot or asked.get("GOROOT", "")
     env_file: Path | None = None
     if goenv == "off":
         env_file = None
     elif goenv:
         env_file = Path(goenv)
-    else:
-        asked = _go_env_lookup(go_bin, env) if go_bin else {}
-        if asked.get("GOENV"):
-            env_file = Path(asked["GOENV"])
-        elif (cfg := _user_config_dir(env)) != "":
-            env_file = Path(cfg) / "go" / "env"
-        goroot = goroot or asked.get("GOROOT", "")
+    elif asked.get("GOENV"):
+        env_file = Path(asked["GOENV"])
+    elif (cfg := _user_config_dir(env)) != "":
+        env_file = Path(cfg) / "go" / "env"
 
     layers: list[tuple[str, Mapping[str, str]]] = [("environment", env)]
     if env_file is not None:
