@@ -356,7 +356,7 @@ def test_hang_then_close(server: ProxyServer, client: httpx.Client) -> None:
 
 def test_stop_interrupts_hanging_requests(goproxy: GoProxyFactory) -> None:
     server = goproxy(SPECS)
-    server.add_fault("*", Fault.hanging(30))
+    rule = server.add_fault("*", Fault.hanging(30))
     errors: list[Exception] = []
 
     def fetch() -> None:
@@ -367,15 +367,17 @@ def test_stop_interrupts_hanging_requests(goproxy: GoProxyFactory) -> None:
 
     thread = threading.Thread(target=fetch)
     thread.start()
-    while not server.requests and thread.is_alive():
-        time.sleep(0.01)
-        if server._httpd and server._httpd.open_sockets:
-            break
+    deadline = time.monotonic() + 5
+    while rule.hits == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request is in and hanging
     started = time.monotonic()
     server.stop()
     thread.join(5)
     assert time.monotonic() - started < 3
-    assert errors and not thread.is_alive()
+    assert errors
+    assert not thread.is_alive()
+    assert server.requests[-1].fault == "hang"
+    assert server.requests[-1].status is None
 
 
 def test_truncated_body(server: ProxyServer, client: httpx.Client) -> None:

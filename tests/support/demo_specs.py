@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if __name__ == "__main__":  # run as a script: make `bot` and `support` importable
@@ -37,8 +38,8 @@ NIGHTLY = (
 )
 
 
-def _v(version: str, day: str, **fields: object) -> VersionSpec:
-    return VersionSpec(version, time=f"{day}T10:00:00Z", **fields)  # type: ignore[arg-type]
+def _v(version: str, day: str, **fields: Any) -> VersionSpec:
+    return VersionSpec(version, time=f"{day}T10:00:00Z", **fields)
 
 
 TEXT_OLD = {"golang.org/x/text": "v0.3.7"}

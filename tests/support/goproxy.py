@@ -614,6 +614,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # benchmarks open many connections at once
 
     def __init__(self, owner: ProxyServer, tls: ssl.SSLContext | None) -> None:
         self.owner = owner
