@@ -12,6 +12,19 @@ This module owns:
   background thread, with per-path fault injection (:class:`Fault`) that tests change while it
   runs, and a thread-safe request log (:class:`RequestRecord`).
 
+Usage (tests get started servers from the ``goproxy`` fixture in ``support.fixtures``)::
+
+    specs = [ModuleSpec("example.com/greet", ["v1.0.0", "v1.1.0", "v1.2.0"],
+                        retract=[Retraction("v1.2.0", rationale="Broken.")]),
+             ModuleSpec("example.com/old", ["v0.1.0"], deprecated="use example.com/greet")]
+    with ProxyServer(specs) as proxy:                     # or: proxy = goproxy(specs)
+        proxy.add_fault("*/@v/list", Fault.latency(0.05))
+        rule = proxy.add_fault("example.com/greet/*", Fault.fail_first(2, status=503))
+        env = {**go_env, "GOPROXY": proxy.url}             # the real go command works too
+        ...
+        assert proxy.count("example.com/greet") == 3 and rule.applied == 2
+    build_tree(specs, tmp_path / "proxy")                 # GOPROXY=(tmp_path / "proxy").as_uri()
+
 Nothing here is a mock: the real go command downloads, verifies and builds from these trees
 (see ``tests/test_fixture_proxy.py``). Escaping of module paths and versions is the bot's own
 ``bot.modpath``; Go version ordering is re-implemented in a few private lines on purpose, so
@@ -520,8 +533,9 @@ class Fault:
 class FaultRule:
     """A fault attached to a path pattern on a running server (from :meth:`ProxyServer.add_fault`).
 
-    A ``str`` pattern is a glob (``*`` also matches ``/``) over the request path without its
-    leading ``/``, e.g. ``"example.com/greet/@v/*.info"``; a compiled regex is searched in it.
+    A ``str`` pattern is a glob (``*`` also matches ``/``) over the request path, percent-decoded
+    and without its leading ``/`` (so ``!``-escaped: ``"example.com/!azure/@v/*.info"``); a
+    compiled regex is searched in that path.
     ``hits`` counts matching requests, ``applied`` those the fault acted on.
     """
 
@@ -546,6 +560,13 @@ def _garbage_for(path: str) -> bytes:
     if path.endswith(".zip"):
         return b"PK\x03\x04 this is not a zip file"
     return b"\x00\xff garbage \xfe"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Injected Status"
 
 
 def _content_type(path: str) -> str:
@@ -994,12 +1015,7 @@ class ProxyServer:
         if decider.status is not None:
             body = decider.body
             if body is None:
-                phrase = (
-                    HTTPStatus(decider.status).phrase
-                    if decider.status in HTTPStatus._value2member_map_
-                    else ""
-                )
-                body = f"{decider.status} {phrase}\n".encode()
+                body = f"{decider.status} {_phrase(decider.status)}\n".encode()
             self._send(
                 handler, decider.status, body, "text/plain", decider.headers, send_body, outcome
             )
