@@ -356,8 +356,10 @@ class GoSettings:
     no_proxy: str = ""
     ssl_cert_file: str = ""
     ssl_cert_dir: str = ""
-    environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
-    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    environ: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
     @property
     def goproxy_redacted(self) -> str:

@@ -576,6 +576,26 @@ def test_credentials_not_sent_in_clear_to_remote_hosts() -> None:
     assert PASSWORD not in str(caught.value)
 
 
+def test_redirects_are_followed_without_forwarding_credentials(
+    goproxy: Callable[..., ProxyServer], server: ProxyServer
+) -> None:
+    front = goproxy([])
+    target = f"{server.url}/example.com/greet/@v/list"
+    front.add_fault("*", Fault.error(302, headers={"Location": target}))
+    s = settings(front.url_with_credentials("bot", PASSWORD))
+    found = run(fast(s), lambda c: c.versions("example.com/greet"))
+    assert "v1.1.0" in found.versions
+    assert [r.auth_present for r in front.requests] == [True]
+    assert [r.auth_present for r in server.requests] == [False]  # another origin
+
+
+def test_redirect_loops_stop(empty: ProxyServer) -> None:
+    empty.add_fault("*", Fault.error(307, headers={"Location": "/example.com/greet/@v/list"}))
+    with pytest.raises(ModuleLookupError, match="stopped after 10 redirects"):
+        run(fast(settings(empty.url)), lambda c: c.versions("example.com/greet"))
+    assert empty.count() == 11
+
+
 # ---------------------------------------------------------------------------------------
 # Cache
 # ---------------------------------------------------------------------------------------

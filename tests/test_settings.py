@@ -253,6 +253,12 @@ def test_default_environ_is_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.environ["GOPRIVATE"] == "example.com/x"
 
 
+def test_settings_are_hashable_values() -> None:
+    a, b = load(GOPROXY="https://p.example"), load(GOPROXY="https://p.example", OTHER="x")
+    assert a == b and hash(a) == hash(b)
+    assert a != load(GOPROXY="direct")
+
+
 def test_direct_environ_is_a_copy() -> None:
     env = {"GOENV": "off", "GOPROXY": "https://p.example", "GOWORK": "/x/go.work", "A": "1"}
     s = load_go_settings(env)
