@@ -46,14 +46,16 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class CacheEntry:
-    """One cached answer. ``found`` is False for a cached 404/410 (``detail`` says what
-    the proxy said); ``stored_at`` is the clock value when it was written."""
+    """One cached answer. ``found`` is False for a cached 404/410 (``detail`` and
+    ``status`` say what the proxy said); ``stored_at`` is the clock value when it was
+    written."""
 
     found: bool
     body: bytes
     stored_at: float
     immutable: bool = False
     detail: str = ""
+    status: int | None = None
 
 
 class Cache:
@@ -136,6 +138,7 @@ class Cache:
                 stored_at=float(meta["stored"]),
                 immutable=bool(meta["immutable"]),
                 detail=str(meta.get("detail", "")),
+                status=int(meta["status"]) if meta.get("status") is not None else None,
             )
         except (ValueError, KeyError, TypeError) as exc:
             log.debug("cache: ignoring corrupt entry %s: %s", path, exc)
@@ -152,6 +155,7 @@ class Cache:
         found: bool = True,
         immutable: bool = False,
         detail: str = "",
+        status: int | None = None,
     ) -> CacheEntry:
         """Store an answer (atomically) and return the entry; never raises for I/O."""
         key = self._key(source, kind, module, version)
@@ -161,6 +165,7 @@ class Cache:
             stored_at=self._clock(),
             immutable=immutable and found,
             detail=detail,
+            status=status,
         )
         meta = {
             "format": _FORMAT,
@@ -171,6 +176,7 @@ class Cache:
             "size": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
             "detail": detail,
+            "status": status,
         }
         head = json.dumps(meta, ensure_ascii=True, separators=(",", ":")).encode("ascii")
         path = self._path(key)

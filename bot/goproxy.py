@@ -36,6 +36,7 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import ssl
 import tempfile
 from collections import Counter
@@ -85,16 +86,15 @@ _ERROR_BODY_LIMIT = 64 * 1024
 _SCRATCH_GO_MOD = "module gomodbot.invalid/scratch\n"
 
 # go command messages that mean "does not exist" (Go's fs.ErrNotExist family) for a
-# direct lookup; anything else is a failure.
-_DIRECT_NOT_FOUND = (
-    "no matching versions for query",
-    "404 not found",
-    "410 gone",
-    ": 404 ",
-    ": 410 ",
-    "no such file or directory",
-    "unknown revision",
-    "repository not found",
+# direct lookup; anything else (auth, network, missing git...) is a failure.
+_DIRECT_NOT_FOUND = re.compile(
+    r"no matching versions for query"
+    r"|reading \S+: (?:404|410)\b"
+    r"|reading file://\S+: no such file or directory"
+    r"|unknown revision"
+    r"|repository not found"
+    r"|repository '[^']*' not found",
+    re.IGNORECASE,
 )
 
 
@@ -346,8 +346,7 @@ def _latest_from_list(body: bytes) -> tuple[str, datetime | None, bool] | None:
 
 
 def _direct_not_found(message: str) -> bool:
-    lowered = message.lower()
-    return any(marker in lowered for marker in _DIRECT_NOT_FOUND)
+    return _DIRECT_NOT_FOUND.search(message) is not None
 
 
 def _stderr_tail(stderr: str, lines: int = 6) -> str:
@@ -701,7 +700,7 @@ class ProxyClient:
             if hit is not None:
                 self._cache_hits[kind] += 1
                 where = self._where(entry, kind, module, version)
-                return _Answer(hit.found, hit.body, hit.detail, where)
+                return _Answer(hit.found, hit.body, hit.detail, where, hit.status)
         state = self._loop_state()
         key = (source, kind, module, version)
         running = state.inflight.get(key)
@@ -748,6 +747,7 @@ class ProxyClient:
                 found=answer.found,
                 immutable=kind in ("info", "mod") and _is_canonical(version),
                 detail=answer.detail,
+                status=answer.status,
             )
         return answer
 

@@ -62,11 +62,13 @@ def test_negative_entries_always_expire(tmp_path: Path) -> None:
         "v9.0.0",
         found=False,
         immutable=True,
-        detail="404 Not Found",
+        detail="Gone",
+        status=410,
     )
     assert not stored.immutable
     entry = cache.get(SOURCE, "info", "example.com/m", "v9.0.0")
-    assert entry is not None and not entry.found and entry.detail == "404 Not Found"
+    assert entry is not None and not entry.found
+    assert (entry.detail, entry.status) == ("Gone", 410)
     clock.now += 61
     assert cache.get(SOURCE, "info", "example.com/m", "v9.0.0") is None
 

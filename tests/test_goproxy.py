@@ -663,8 +663,10 @@ def test_not_found_is_cached_for_the_ttl(server: ProxyServer, tmp_path: Path) ->
     now = [0.0]
     cache = Cache(tmp_path / "cache", ttl=60, clock=lambda: now[0])
     for _ in range(3):
-        with pytest.raises(NoSuchModuleError):
+        with pytest.raises(NoSuchModuleError) as caught:
             run(fast(settings(server.url), cache), lambda c: c.versions("example.com/greet/v3"))
+        assert "/example.com/greet/v3/@v/list: 404 Not Found" in str(caught.value)
+        assert caught.value.status == 404
     assert server.count() == 1
     now[0] = 61
     server.publish(ModuleSpec("example.com/greet/v3", ["v3.0.0"]))
