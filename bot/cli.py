@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from bot import __version__
 from bot.errors import EXIT_OK, EXIT_USAGE, BotError, InputError, UsageError
+
+if TYPE_CHECKING:
+    from bot.plan import ProgressFn
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def cmd_modfile(args: argparse.Namespace) -> int:
-    """Print a parsed go.mod / go.work; with ``--json`` exactly what ``go mod edit -json`` prints."""
+    """Print a parsed go.mod / go.work; ``--json`` prints what ``go mod edit -json`` would."""
     from bot import modfile
 
     path = Path(args.file)
@@ -40,6 +44,95 @@ def cmd_modfile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress_printer(stream: TextIO) -> tuple[ProgressFn, Callable[[], None]]:
+    """A progress callback: a live bar on a terminal, a few plain lines otherwise."""
+    if stream.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        bar = Progress(
+            TextColumn("looking up"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(file=stream),
+            transient=True,
+        )
+        task = bar.add_task("", total=None)
+        bar.start()
+
+        def update(done: int, total: int, module: str) -> None:
+            bar.update(task, completed=done, total=total, description=module)
+
+        return update, bar.stop
+
+    step = {"next": 0}
+
+    def plain(done: int, total: int, module: str) -> None:
+        if done >= step["next"] or done == total:
+            print(f"gomodbot: looked up {done}/{total} requirements", file=stream, flush=True)
+            step["next"] = done + max(1, total // 10)
+
+    return plain, lambda: None
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Show which upgrades exist for every go.mod under PATH."""
+    import asyncio
+    import time
+
+    from rich.console import Console
+
+    from bot import report, settings
+    from bot.cache import Cache
+    from bot.goproxy import ProxyClient
+    from bot.plan import PlanReport, plan_files
+
+    root = Path(args.path)
+    if not root.exists():
+        raise InputError(f"{root}: no such file or directory")
+    overrides = {"GOPROXY": args.goproxy} if args.goproxy is not None else {}
+    go_settings = settings.load_go_settings(overrides=overrides)
+    run = settings.load_run_settings()
+    cache = (
+        None
+        if args.no_cache
+        else Cache(Path(args.cache_dir) if args.cache_dir else run.cache_dir, ttl=args.cache_ttl)
+    )
+    progress, finish = _progress_printer(sys.stderr)
+    started = time.monotonic()
+
+    async def go() -> PlanReport:
+        async with ProxyClient(go_settings, cache, concurrency=args.concurrency) as client:
+            try:
+                files, workspaces = await plan_files(
+                    root, client, direct_only=args.direct_only, progress=progress
+                )
+            finally:
+                finish()
+            st = client.stats
+            stats = {
+                "requests": st.total_requests,
+                "cache_hits": sum(st.cache_hits.values()),
+                "go_commands": sum(st.go_commands.values()),
+                "elapsed_ms": int((time.monotonic() - started) * 1000),
+            }
+            return PlanReport(str(root), go_settings.goproxy_redacted, files, workspaces, stats)
+
+    result = asyncio.run(go())
+    if args.json:
+        sys.stdout.write(report.plan_json(result))
+    else:
+        # Off a terminal (CI logs, pipes) keep rows on one line instead of folding at 80.
+        width = None if sys.stdout.isatty() else 250
+        report.print_plan_table(result, Console(width=width, highlight=False))
+    summary = args.markdown or run.step_summary
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as fh:
+            fh.write(report.plan_markdown(result))
+    return EXIT_USAGE if result.has_bad_files else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = _Parser(prog="gomodbot", description="Keep Go modules current.")
@@ -48,8 +141,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("modfile", help="parse a go.mod or go.work and print it")
     p.add_argument("file", help="path to a go.mod or go.work file")
-    p.add_argument("--json", action="store_true", help="print exactly what `go mod edit -json` prints")
+    p.add_argument(
+        "--json", action="store_true", help="print exactly what `go mod edit -json` prints"
+    )
     p.set_defaults(func=cmd_modfile)
+
+    p = sub.add_parser("plan", help="show which upgrades exist for every go.mod under PATH")
+    p.add_argument("path", nargs="?", default=".", help="a checkout, a directory or a go.mod")
+    p.add_argument("--json", action="store_true", help="print the documented JSON report")
+    p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
+    p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
+    p.add_argument("--markdown", metavar="FILE", help="append a Markdown summary to FILE")
+    p.add_argument("--concurrency", type=int, default=32, help="proxy requests in flight")
+    p.add_argument("--cache-dir", metavar="DIR", help="proxy cache directory")
+    p.add_argument(
+        "--cache-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long @v/list and @latest answers stay fresh",
+    )
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.set_defaults(func=cmd_plan)
     return parser
 
 

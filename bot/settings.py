@@ -447,10 +447,13 @@ def _go_env_lookup(go_bin: str, environ: Mapping[str, str], names: list[str]) ->
 
 
 def load_go_settings(
-    environ: Mapping[str, str] | None = None, go_bin: str | None = None
+    environ: Mapping[str, str] | None = None,
+    go_bin: str | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> GoSettings:
     """Read the Go settings from ``environ`` (default: ``os.environ``) and the files it
-    names, the way the go command does.
+    names, the way the go command does. ``overrides`` (from command-line flags such as
+    ``--goproxy``) win over the environment.
 
     ``go_bin`` is the go command to ask for ``GOENV``/``GOROOT`` when ``GOENV`` is unset
     and to run for ``direct`` lookups; when None, ``go`` is looked up on ``environ``'s
@@ -458,6 +461,7 @@ def load_go_settings(
     GOFLAGS.
     """
     env: dict[str, str] = dict(os.environ if environ is None else environ)
+    env.update(overrides or {})
     if go_bin is None:
         go_bin = shutil.which("go", path=env.get("PATH", "")) or None
 
@@ -535,3 +539,24 @@ def load_go_settings(
         environ=MappingProxyType(env),
         sources=MappingProxyType(sources),
     )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Settings of gomodbot itself (not Go's) read from the environment.
+
+    ``cache_dir``: ``GOMODBOT_CACHE_DIR`` (None: the user cache directory);
+    ``step_summary``: ``GITHUB_STEP_SUMMARY``, the file a GitHub Actions step appends its
+    Markdown summary to (None outside Actions).
+    """
+
+    cache_dir: Path | None = None
+    step_summary: Path | None = None
+
+
+def load_run_settings(environ: Mapping[str, str] | None = None) -> RunSettings:
+    """Read :class:`RunSettings` from ``environ`` (default: ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    cache = env.get("GOMODBOT_CACHE_DIR", "")
+    summary = env.get("GITHUB_STEP_SUMMARY", "")
+    return RunSettings(Path(cache) if cache else None, Path(summary) if summary else None)

@@ -55,9 +55,9 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect_ex = socket.socket.connect_ex
 
     def check(address: Any) -> None:
-        if isinstance(address, tuple) and address and isinstance(address[0], str):
-            if not _is_loopback(address[0]):
-                raise ConnectionRefusedError(f"test tried to reach {address[0]}: only loopback")
+        host = address[0] if isinstance(address, tuple) and address else None
+        if isinstance(host, str) and not _is_loopback(host):
+            raise ConnectionRefusedError(f"test tried to reach {address[0]}: only loopback")
 
     def connect(self: socket.socket, address: Any) -> None:
         check(address)
@@ -94,8 +94,11 @@ def go_bin() -> str:
 
 
 @pytest.fixture
-def go_env(tmp_path: Path, go_bin: str) -> dict[str, str]:
-    """A minimal, explicit environment for running the real go command offline."""
+def go_env(tmp_path: Path, go_bin: str, go_build_cache: Path) -> dict[str, str]:
+    """A minimal, explicit environment for running the real go command offline.
+
+    GOMODCACHE is per test (fixture modules of the same path@version differ between tests);
+    GOCACHE is shared by the session (build outputs are content-keyed)."""
     home = tmp_path / "gohome"
     home.mkdir(exist_ok=True)
     return {
@@ -103,7 +106,7 @@ def go_env(tmp_path: Path, go_bin: str) -> dict[str, str]:
         "HOME": str(home),
         "GOPATH": str(home / "gopath"),
         "GOMODCACHE": str(home / "gopath" / "pkg" / "mod"),
-        "GOCACHE": str(home / "gocache"),
+        "GOCACHE": str(go_build_cache),
         "GOTOOLCHAIN": "local",
         "GOFLAGS": "-mod=mod",
         "GOPROXY": "off",

@@ -1,0 +1,451 @@
+"""The lookup stage: for every requirement of every go.mod in a checkout, which upgrades exist.
+
+``plan_repository`` discovers go.mod/go.work files, parses them, and asks the GOPROXY client
+about every module once (lookups are concurrent, deduplicated across files and cached by the
+client). For each requirement it reports, as the go command would see them:
+
+* ``latest`` — the newest allowed version in the same major (``go list -m -u``'s Update);
+* ``patch`` — the newest allowed patch of the current minor;
+* ``major`` — the newest release on a higher major path (``/vN``, ``gopkg.in/x.vN``), for
+  direct requirements (an indirect requirement's major cannot be adopted by editing go.mod);
+* whether the current version is retracted (with the author's rationale) and whether the
+  module is deprecated (with its message), and release times.
+
+Per-requirement failures (a module no proxy knows, a malformed reply) are values in the
+report, never exceptions; only an unreadable root raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot import candidates, gostrings, modfile, semver
+from bot.candidates import Chosen, NeedGoMod, NeedLatest, Retraction
+from bot.discover import discover, resolve_use_dir
+from bot.errors import BotError, InputError, ParseError, ProxyError
+from bot.goproxy import ProxyClient
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A version of a module that a lookup found, with its release time when known."""
+
+    module: str
+    version: str
+    time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequirementPlan:
+    """What exists beyond one requirement of one go.mod."""
+
+    module: str
+    version: str
+    indirect: bool
+    line: int
+    replacement: Found | None = None
+    current_time: datetime | None = None
+    latest: Found | None = None
+    patch: Found | None = None
+    major: Found | None = None
+    retracted: str | None = None
+    deprecated: str | None = None
+    skipped: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """The plan of one go.mod (``error`` set when it could not be read or parsed)."""
+
+    path: str
+    module: str | None
+    requirements: tuple[RequirementPlan, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkspacePlan:
+    """A go.work file: the module directories it uses (and any problem reading it)."""
+
+    path: str
+    use: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """Everything ``gomodbot plan`` found for one checkout."""
+
+    root: str
+    goproxy: str
+    files: tuple[FilePlan, ...]
+    workspaces: tuple[WorkspacePlan, ...] = ()
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def has_bad_files(self) -> bool:
+        return any(f.error for f in self.files) or any(w.error for w in self.workspaces)
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What a module's proxy data says, independent of any requirement of it."""
+
+    path: str
+    versions: tuple[str, ...]
+    retractions: tuple[Retraction, ...]
+    deprecated: str | None
+    incompatible_majors: tuple[int, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _Req:
+    """A requirement to plan, after replacements and with its file's excludes."""
+
+    module: str
+    version: str
+    indirect: bool
+    line: int
+    excluded: frozenset[str]
+    target: Found | None
+    skipped: str | None
+
+
+class Resolver:
+    """Answers version queries for many requirements, fetching each datum once.
+
+    Every fetch is memoized as an asyncio task keyed by what it asks, so concurrent
+    requirements of the same module share one request and one computation.
+    """
+
+    def __init__(self, client: ProxyClient) -> None:
+        self.client = client
+        self._tasks: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._tasks[key] = task
+        return task
+
+    async def _versions(self, path: str) -> tuple[str, ...]:
+        found = await self._once(("list", path), lambda: self.client.versions(path))
+        return tuple(candidates.usable_versions(path, found.versions))
+
+    async def _has_real_gomod(self, path: str, version: str) -> bool:
+        data: bytes = await self._once(
+            ("mod", path, version), lambda: self.client.gomod(path, version)
+        )
+        return candidates.has_real_gomod(path, data)
+
+    async def _latest_rev(self, path: str) -> str | None:
+        info = await self._once(("latest", path), lambda: self.client.latest(path))
+        return None if info is None else str(info.version)
+
+    async def time_of(self, path: str, version: str) -> datetime | None:
+        """The release time of ``path@version`` (from the version itself for pseudo-versions)."""
+        if semver.is_pseudo_version(version):
+            try:
+                return semver.pseudo_version_time(version)
+            except BotError:
+                pass
+        info = await self._once(("info", path, version), lambda: self.client.info(path, version))
+        when: datetime | None = info.time
+        return when
+
+    async def _time_or_none(self, path: str, version: str) -> datetime | None:
+        try:
+            return await self.time_of(path, version)
+        except ProxyError:
+            return None
+
+    async def query(
+        self,
+        path: str,
+        query: candidates.Query,
+        current: str,
+        versions: tuple[str, ...],
+        allowed: Callable[[str], bool],
+        use_latest: bool = True,
+    ) -> str | None:
+        """Run :func:`bot.candidates.select` to completion; None when nothing matches."""
+        known: dict[str, bool] = {}
+        latest: str | None = None
+        latest_known = not use_latest
+        while True:
+            sel = candidates.select(
+                path, query, current, list(versions), allowed, known, latest, latest_known
+            )
+            if isinstance(sel, Chosen):
+                return sel.version
+            if isinstance(sel, NeedGoMod):
+                known[sel.version] = await self._has_real_gomod(path, sel.version)
+            elif isinstance(sel, NeedLatest):
+                latest = await self._latest_rev(path)
+                latest_known = True
+            else:
+                return None
+
+    def facts(self, path: str) -> asyncio.Task[ModuleFacts]:
+        """The module's versions, retractions and deprecation (one computation per path)."""
+        task: asyncio.Task[ModuleFacts] = self._once(("facts", path), lambda: self._facts(path))
+        return task
+
+    async def _facts(self, path: str) -> ModuleFacts:
+        versions = await self._versions(path)
+        incompatible = tuple(
+            sorted({int(semver.major(v)[1:]) for v in versions if v.endswith("+incompatible")})
+        )
+        # Retractions and deprecation come from the go.mod of the latest version, chosen
+        # as the go command does: ignoring exclusions and retractions.
+        latest = await self.query(path, "latest", "", versions, lambda _v: True)
+        if latest is None:
+            return ModuleFacts(path, versions, (), None, incompatible)
+        data: bytes = await self._once(
+            ("mod", path, latest), lambda: self.client.gomod(path, latest)
+        )
+        try:
+            parsed = modfile.parse_bytes(data, f"{path}@{latest}/go.mod")
+        except ParseError as exc:
+            note = f"cannot read retractions: {exc}"
+            return ModuleFacts(path, versions, (), None, incompatible, note)
+        if not isinstance(parsed, modfile.ModFile):  # pragma: no cover - name ends in go.mod
+            return ModuleFacts(path, versions, (), None, incompatible)
+        retractions = tuple(Retraction(r.low, r.high, r.rationale) for r in parsed.retract)
+        deprecated = parsed.deprecated or None
+        return ModuleFacts(path, versions, retractions, deprecated, incompatible)
+
+    async def plan(self, req: _Req, want_major: bool) -> RequirementPlan:
+        """The plan of one requirement (errors become values)."""
+        base = RequirementPlan(req.module, req.version, req.indirect, req.line, req.target)
+        if req.skipped:
+            return _replace(base, skipped=req.skipped)
+        target = req.target or Found(req.module, req.version)
+        path, current = target.module, target.version
+        try:
+            facts = await self.facts(path)
+        except (ProxyError, BotError) as exc:
+            return _replace(base, error=str(exc))
+        matching = [r for r in facts.retractions if r.covers(current)]
+        retracted = (
+            "; ".join(candidates.retraction_message(r) for r in matching) if matching else None
+        )
+        excluded = req.excluded if path == req.module else frozenset()
+
+        def allowed(v: str) -> bool:
+            return v not in excluded and candidates.retraction_for(v, facts.retractions) is None
+
+        try:
+            latest_v = await self.query(path, "upgrade", current, facts.versions, allowed)
+            patch_v = (
+                await self.query(path, "patch", current, facts.versions, allowed)
+                if semver.is_valid(current)
+                else None
+            )
+            latest = await self._candidate(path, current, latest_v, "upgrade")
+            patch = await self._candidate(path, current, patch_v, "patch")
+            major = await self._major(path, current, facts) if want_major else None
+            current_time = await self._time_or_none(path, current)
+        except (ProxyError, BotError) as exc:
+            return _replace(base, retracted=retracted, deprecated=facts.deprecated, error=str(exc))
+        return _replace(
+            base,
+            current_time=current_time,
+            latest=latest,
+            patch=patch,
+            major=major,
+            retracted=retracted,
+            deprecated=facts.deprecated,
+            error=facts.note,
+        )
+
+    async def _candidate(
+        self, path: str, current: str, chosen: str | None, query: candidates.Query
+    ) -> Found | None:
+        if chosen is None or not candidates.is_newer(chosen, current):
+            return None
+        when = await self.time_of(path, chosen)
+        if candidates.keep_current_for_older_commit(current, chosen, when, query):
+            return None
+        return Found(path, chosen, when)
+
+    async def _major(self, path: str, current: str, facts: ModuleFacts) -> Found | None:
+        """The newest release on a higher major path, probing past gaps."""
+        probed: dict[str, ModuleFacts | None] = {}
+        todo = candidates.major_probe_paths(path, current, facts.incompatible_majors)
+        want_pre = bool(semver.prerelease(current)) and not semver.is_pseudo_version(current)
+        while todo:
+            results = await asyncio.gather(
+                *(self._probe(p) for p in todo if p not in probed), return_exceptions=False
+            )
+            for p, r in zip([p for p in todo if p not in probed], results, strict=True):
+                probed[p] = r
+            found_n = [_path_major(p) for p, r in probed.items() if r is not None and r.versions]
+            todo = [
+                p
+                for p in candidates.next_probes(path, found_n, [_path_major(q) for q in probed])
+                if p not in probed
+            ]
+        best: Found | None = None
+        for p, f in sorted(probed.items(), key=lambda kv: _path_major(kv[0])):
+            if f is None or not f.versions:
+                continue
+            pool = tuple(v for v in f.versions if want_pre or not semver.prerelease(v))
+
+            def ok(v: str, f: ModuleFacts = f) -> bool:
+                return candidates.retraction_for(v, f.retractions) is None
+
+            chosen = await self.query(p, "latest", "", pool, ok, use_latest=False)
+            if chosen is not None:
+                best = Found(p, chosen, await self.time_of(p, chosen))
+        return best
+
+    async def _probe(self, path: str) -> ModuleFacts | None:
+        try:
+            return await self.facts(path)
+        except ProxyError:
+            return None
+
+
+def _path_major(path: str) -> int:
+    from bot import modpath
+
+    return modpath.path_major_number(path)
+
+
+def _replace(plan: RequirementPlan, **changes: Any) -> RequirementPlan:
+    from dataclasses import replace
+
+    return replace(plan, **changes)
+
+
+def _requirements_of(
+    parsed: modfile.ModFile, work_replaces: tuple[modfile.Replace, ...]
+) -> list[_Req]:
+    excluded: dict[str, set[str]] = {}
+    for ex in parsed.exclude:
+        excluded.setdefault(ex.path, set()).add(ex.version)
+    # go.work replacements win over the module's own (as the go command applies them).
+    replaces = list(work_replaces) + list(parsed.replace)
+    out: list[_Req] = []
+    for r in parsed.require:
+        rep = next(
+            (x for x in replaces if x.old_path == r.path and x.old_version == r.version), None
+        ) or next((x for x in replaces if x.old_path == r.path and not x.old_version), None)
+        target: Found | None = None
+        skipped: str | None = None
+        if rep is not None:
+            if not rep.new_version:
+                skipped = f"replaced by local directory {rep.new_path}"
+            else:
+                target = Found(rep.new_path, rep.new_version)
+        out.append(
+            _Req(
+                r.path,
+                r.version,
+                r.indirect,
+                r.line,
+                frozenset(excluded.get(r.path, ())),
+                target,
+                skipped,
+            )
+        )
+    return out
+
+
+async def plan_files(
+    root: Path,
+    client: ProxyClient,
+    *,
+    direct_only: bool = False,
+    progress: ProgressFn | None = None,
+) -> tuple[tuple[FilePlan, ...], tuple[WorkspacePlan, ...]]:
+    """Plan every go.mod under ``root`` with ``client`` (see module docstring)."""
+    found = discover(root)
+    base = found.root
+    workspaces: list[WorkspacePlan] = []
+    gomods = list(found.gomods)
+    work_replaces: dict[Path, tuple[modfile.Replace, ...]] = {}
+    for gw in found.goworks:
+        try:
+            work = modfile.parse_bytes((base / gw).read_bytes(), str(gw))
+        except (OSError, InputError) as exc:
+            workspaces.append(WorkspacePlan(gw.as_posix(), (), _file_error(gw, exc)))
+            continue
+        assert isinstance(work, modfile.WorkFile)
+        uses = tuple(u.path for u in work.use)
+        workspaces.append(WorkspacePlan(gw.as_posix(), uses))
+        for use in uses:
+            rel = resolve_use_dir(base, gw, use)
+            if rel is None:
+                continue
+            if rel not in gomods:
+                gomods.append(rel)
+            work_replaces[rel] = tuple(work.replace)
+
+    parsed_files: list[tuple[Path, modfile.ModFile | None, str | None]] = []
+    for gm in sorted(gomods):
+        try:
+            mod = modfile.parse_mod(gostrings.decode_bytes((base / gm).read_bytes()), str(gm))
+        except (OSError, InputError) as exc:
+            parsed_files.append((gm, None, _file_error(gm, exc)))
+            continue
+        parsed_files.append((gm, mod, None))
+
+    resolver = Resolver(client)
+    jobs: list[tuple[int, _Req]] = []
+    for i, (gm, mod_or_none, _err) in enumerate(parsed_files):
+        if mod_or_none is None:
+            continue
+        for req in _requirements_of(mod_or_none, work_replaces.get(gm, ())):
+            if direct_only and req.indirect:
+                continue
+            jobs.append((i, req))
+
+    total = len(jobs)
+    done = 0
+    memo: dict[tuple[Any, ...], asyncio.Task[RequirementPlan]] = {}
+
+    async def run(req: _Req) -> RequirementPlan:
+        nonlocal done
+        key = (req.module, req.version, req.indirect, req.excluded, req.target, req.skipped)
+        task = memo.get(key)
+        if task is None:
+            task = asyncio.ensure_future(resolver.plan(req, want_major=not req.indirect))
+            memo[key] = task
+        result = await task
+        done += 1
+        if progress is not None:
+            progress(done, total, req.module)
+        return _replace(result, line=req.line)
+
+    results = await asyncio.gather(*(run(req) for _i, req in jobs))
+    per_file: dict[int, list[RequirementPlan]] = {}
+    for (i, _req), res in zip(jobs, results, strict=True):
+        per_file.setdefault(i, []).append(res)
+    files = tuple(
+        FilePlan(
+            gm.as_posix(),
+            parsed.module_path if parsed is not None else None,
+            tuple(per_file.get(i, [])),
+            err,
+        )
+        for i, (gm, parsed, err) in enumerate(parsed_files)
+    )
+    return files, tuple(workspaces)
+
+
+def _file_error(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    return str(exc)

@@ -1,0 +1,218 @@
+"""Presenting results: the terminal table, the ``--json`` document and the Markdown summary.
+
+The JSON layout is a stable, documented schema (``schema: gomodbot.plan/1``, see README);
+fields are only ever added. Text from outside (module paths, versions, retraction rationale,
+deprecation messages, error texts) is escaped for Markdown and rendered as plain text in the
+terminal (never as console markup).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.plan import FilePlan, Found, PlanReport, RequirementPlan
+
+PLAN_SCHEMA = "gomodbot.plan/1"
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def age(when: datetime | None, now: datetime) -> str:
+    """A short age such as ``3d``, ``5mo`` or ``2y`` (empty when unknown)."""
+    if when is None:
+        return ""
+    days = max(0, (now - when).days)
+    if days < 60:
+        return f"{days}d"
+    if days < 730:
+        return f"{days // 30}mo"
+    return f"{days // 365}y"
+
+
+def _found_json(f: Found | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"module": f.module, "version": f.version, "time": _iso(f.time)}
+
+
+def requirement_json(r: RequirementPlan) -> dict[str, Any]:
+    """One requirement in the ``plan --json`` schema."""
+    return {
+        "module": r.module,
+        "version": r.version,
+        "indirect": r.indirect,
+        "line": r.line,
+        "latest": r.latest.version if r.latest else None,
+        "patch": r.patch.version if r.patch else None,
+        "major": _found_json(r.major),
+        "retracted": r.retracted,
+        "deprecated": r.deprecated,
+        "skipped": r.skipped,
+        "error": r.error,
+        "replacement": (
+            {"module": r.replacement.module, "version": r.replacement.version}
+            if r.replacement
+            else None
+        ),
+        "current_time": _iso(r.current_time),
+        "latest_time": _iso(r.latest.time) if r.latest else None,
+        "patch_time": _iso(r.patch.time) if r.patch else None,
+    }
+
+
+def plan_json(report: PlanReport) -> str:
+    """The ``gomodbot plan --json`` document."""
+    doc: dict[str, Any] = {
+        "schema": PLAN_SCHEMA,
+        "root": report.root,
+        "goproxy": report.goproxy,
+        "files": [
+            {
+                "path": f.path,
+                "module": f.module,
+                "error": f.error,
+                "requirements": [requirement_json(r) for r in f.requirements],
+            }
+            for f in report.files
+        ],
+        "workspaces": [
+            {"path": w.path, "use": list(w.use), "error": w.error} for w in report.workspaces
+        ],
+        "stats": dict(report.stats),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def notes_of(r: RequirementPlan) -> list[str]:
+    """The notes column: skips, errors, retraction, deprecation, replacement, indirect."""
+    notes: list[str] = []
+    if r.skipped:
+        notes.append(f"skipped: {r.skipped}")
+    if r.error:
+        notes.append(f"error: {r.error}")
+    if r.retracted:
+        notes.append(f"retracted: {r.retracted}")
+    if r.deprecated:
+        notes.append(f"deprecated: {r.deprecated}")
+    if r.replacement:
+        notes.append(f"replaced by {r.replacement.module} {r.replacement.version}")
+    if r.indirect:
+        notes.append("indirect")
+    return notes
+
+
+def _cell(f: Found | None, now: datetime, with_module: bool = False) -> str:
+    if f is None:
+        return "-"
+    text = f"{f.module} {f.version}" if with_module else f.version
+    a = age(f.time, now)
+    return f"{text} ({a})" if a else text
+
+
+def _file_table(f: FilePlan, now: datetime) -> Table:
+    title = f"{f.path}" + (f" — {f.module}" if f.module else "")
+    table = Table(title=Text(title), box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+    for col in ("module", "current", "patch", "latest", "major", "notes"):
+        table.add_column(col, overflow="fold")
+    for r in f.requirements:
+        table.add_row(
+            Text(r.module),
+            Text(r.version),
+            Text(_cell(r.patch, now)),
+            Text(_cell(r.latest, now)),
+            Text(_cell(r.major, now, with_module=True)),
+            Text("; ".join(notes_of(r))),
+        )
+    return table
+
+
+def print_plan_table(report: PlanReport, console: Console, now: datetime | None = None) -> None:
+    """Print one table per go.mod, then a one-line summary."""
+    now = now or datetime.now(UTC)
+    for f in report.files:
+        if f.error:
+            console.print(Text(f"{f.path}: {f.error}", style="red"))
+            continue
+        if not f.requirements:
+            console.print(Text(f"{f.path}" + (f" — {f.module}" if f.module else "")))
+            console.print(Text("  no requirements\n"))
+            continue
+        if console.is_terminal:
+            console.print(_file_table(f, now))
+            continue
+        # Off a terminal: no padding to the console width, so logs stay tidy.
+        with console.capture() as cap:
+            console.print(_file_table(f, now))
+        lines = [line.rstrip() for line in cap.get().splitlines()]
+        console.file.write("\n".join(lines) + "\n")
+    for w in report.workspaces:
+        if w.error:
+            console.print(Text(f"{w.path}: {w.error}", style="red"))
+    console.print(Text(summary_line(report)))
+
+
+def summary_line(report: PlanReport) -> str:
+    """``N go.mod files, M requirements: X with updates, Y majors, Z errors``."""
+    reqs = [r for f in report.files for r in f.requirements]
+    updates = sum(1 for r in reqs if r.latest or r.patch)
+    majors = sum(1 for r in reqs if r.major)
+    errors = sum(1 for r in reqs if r.error) + sum(1 for f in report.files if f.error)
+    stats = report.stats
+    return (
+        f"{len(report.files)} go.mod file(s), {len(reqs)} requirement(s): "
+        f"{updates} with updates, {majors} with a new major, {errors} error(s); "
+        f"{stats.get('requests', 0)} proxy request(s), {stats.get('cache_hits', 0)} cache hit(s)"
+    )
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md_escape(text: str) -> str:
+    """Escape outside text for Markdown (no markup, no HTML, no table breaks)."""
+    one_line = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", one_line)
+
+
+def plan_markdown(report: PlanReport, now: datetime | None = None) -> str:
+    """A Markdown summary for a CI job page (GitHub step summary, GitLab artifact)."""
+    now = now or datetime.now(UTC)
+    out = ["## gomodbot plan", "", md_escape(summary_line(report)), ""]
+    for f in report.files:
+        head = f"### {md_escape(f.path)}" + (f" ({md_escape(f.module)})" if f.module else "")
+        out += [head, ""]
+        if f.error:
+            out += [f"Error: {md_escape(f.error)}", ""]
+            continue
+        rows = [r for r in f.requirements if r.latest or r.patch or r.major or notes_of(r)]
+        if not rows:
+            out += ["Everything is up to date.", ""]
+            continue
+        out += [
+            "| module | current | patch | latest | major | notes |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            cells = [
+                r.module,
+                r.version,
+                _cell(r.patch, now),
+                _cell(r.latest, now),
+                _cell(r.major, now, with_module=True),
+                "; ".join(notes_of(r)),
+            ]
+            out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
