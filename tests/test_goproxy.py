@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,13 @@ from support.goproxy import Fault, ModuleSpec, ProxyServer, VersionSpec
 
 from bot.cache import Cache
 from bot.errors import ModuleLookupError, ModuleSyntaxError, NoSuchModuleError, ProxyError
-from bot.goproxy import ProxyClient, SyncProxyClient, VersionInfo, VersionList
+from bot.goproxy import (
+    ProxyClient,
+    SyncProxyClient,
+    VersionInfo,
+    VersionList,
+    _direct_not_found,
+)
 from bot.settings import GoSettings, load_go_settings
 
 T = TypeVar("T")
@@ -787,3 +794,43 @@ def test_custom_version_times_survive(goproxy: Callable[..., ProxyServer]) -> No
     info = run(fast(settings(srv.url)), lambda c: c.info("example.com/timed", "v1.0.0"))
     assert info.time is not None
     assert (info.time.year, info.time.month, info.time.second) == (2020, 2, 6)
+
+
+# ---------------------------------------------------------------------------------------
+# Small pure parts
+# ---------------------------------------------------------------------------------------
+
+
+def test_backoff_grows_with_jitter_and_caps() -> None:
+    client = ProxyClient(
+        settings("off"), backoff=1.0, max_backoff=4.0, max_retry_after=3.0, rng=random.Random(7)
+    )
+    for attempt, (low, high) in enumerate([(0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (2.0, 4.0)]):
+        delays = {client._delay(attempt, None) for _ in range(50)}
+        assert all(low <= d <= high for d in delays) and len(delays) > 1
+    assert all(3.0 <= client._delay(0, 60.0) <= 4.0 for _ in range(20))
+    assert client._delay(0, 0.0) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("stderr", "not_found"),
+    [
+        ('go: module example.com/x: no matching versions for query "latest"', True),
+        ("go: module example.com/x: reading https://p.example/x/@v/list: 404 Not Found", True),
+        ("go: example.com/x@v1.0.0: reading https://p.example/x/@v/v1.0.0.info: 410 Gone", True),
+        ("go: module x: reading file:///srv/x/@v/list: no such file or directory", True),
+        ("go: example.com/x@v9.9.9: invalid version: unknown revision v9.9.9", True),
+        ("remote: Repository not found.", True),
+        ("fatal: repository 'https://git.example/x/' not found", True),
+        ('exec: "git": executable file not found in $PATH', False),
+        ("fork/exec /usr/bin/git: no such file or directory", False),
+        (
+            "fatal: could not read Username for 'https://git.example': terminal prompts disabled",
+            False,
+        ),
+        ("dial tcp: lookup git.example: no such host", False),
+        ("reading https://p.example/x/@v/list: 500 Internal Server Error", False),
+    ],
+)
+def test_go_command_not_found_messages(stderr: str, not_found: bool) -> None:
+    assert _direct_not_found(stderr) is not_found
