@@ -870,14 +870,14 @@ class ProxyClient:
             auth = self._auth_for(entry, current)
             self._requests[kind] += 1
             async with http.stream("GET", current, auth=auth) as resp:
-                log.debug("GET %s -> %s", current, resp.status_code)
+                log.debug("GET %s -> %s", redact_url(current), resp.status_code)
                 location = resp.headers.get("location")
                 if resp.status_code in _REDIRECTS and location:
                     target = urljoin(current, location)
                     if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
                         raise ProxyError(
                             url,
-                            f"redirected from secure URL {current} to insecure URL "
+                            f"redirected from secure URL {redact_url(current)} to insecure URL "
                             f"{redact_url(target)}",
                         )
                     current = target
