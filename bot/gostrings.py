@@ -9,7 +9,7 @@ whether a go.mod file parses and what ``go mod edit -json`` prints:
   from ``str.strip``: Python also strips U+001C..U+001F);
 * ``strconv.Quote`` / ``QuoteRune`` (Go's ``%q``) and ``strconv.Unquote`` for
   double-quoted string literals;
-* the string escaping of ``encoding/json`` (HTML-safe, as ``json.Marshal`` does).
+* the string escaping of go1.27's ``encoding/json`` (HTML-safe, as ``json.Marshal`` does).
 
 Go strings are bytes; ours are ``str``. A byte that is not part of valid UTF-8 is held as a
 lone surrogate (``surrogateescape``: U+DC80..U+DCFF stands for bytes 0x80..0xFF); every
@@ -408,7 +408,9 @@ def unquote(s: str) -> str | None:
 
 
 def json_string(s: str) -> str:
-    """``s`` as Go's ``encoding/json`` writes a string (HTML-safe escaping on)."""
+    """``s`` as Go's ``encoding/json`` writes a string: HTML-safe (``<``, ``>``, ``&``,
+    U+2028 and U+2029 escaped) and, as go1.27's v2-based encoder does, each invalid byte
+    replaced by U+FFFD itself (go1.24's encoder wrote the escape ``\\ufffd``)."""
     out = ['"']
     for ch in s:
         code = ord(ch)
@@ -430,7 +432,7 @@ def json_string(s: str) -> str:
             else:
                 out.append(f"\\u00{code:02x}")
         elif 0xD800 <= code <= 0xDFFF:
-            out.append("\\ufffd")
+            out.append("\ufffd")  # an invalid byte: the replacement character itself
         elif code in (0x2028, 0x2029):
             out.append(f"\\u{code:04x}")
         else:

@@ -1415,7 +1415,12 @@ def _dedup_replaces(items: Sequence[tuple[Replace, _Line]]) -> tuple[Replace, ..
 
 
 class _Document:
-    """A parsed go.mod or go.work: the text, its syntax tree and what Go reads from it."""
+    """A parsed go.mod or go.work: the text, its syntax tree and what Go reads from it.
+
+    The lists it gives are Go's after ``go mod edit``'s ``SortBlocks`` and ``Cleanup``:
+    repeated excludes, replacements (the later wins), tools and ignores are listed once,
+    and entries with an empty module path (``require "" v1.0.0``) are not listed.
+    """
 
     _work: bool = False
 
@@ -1449,12 +1454,13 @@ class _Document:
     @property
     def godebug(self) -> tuple[Godebug, ...]:
         """Every ``godebug`` line, in file order."""
-        return tuple(g for g, _ in self._p.godebug)
+        # go mod edit's Cleanup drops go.mod godebug lines with an empty key (not go.work's).
+        return tuple(g for g, _ in self._p.godebug if g.key or self._work)
 
     @property
     def replace(self) -> tuple[Replace, ...]:
         """The effective replacements (a later one for the same old module wins)."""
-        return _dedup_replaces(self._p.replace)
+        return tuple(r for r in _dedup_replaces(self._p.replace) if r.old_path)
 
     # -- editing machinery --------------------------------------------------------------
 
@@ -1480,12 +1486,19 @@ class _Document:
                 return stmt
         return None
 
-    def _add_line(self, verb: str, norm: Sequence[str], hint: _Line | None = None) -> None:
-        """Go's ``addLine`` followed by its block sort and Cleanup."""
+    def _add_line(self, verb: str, norm: Sequence[str], hint: _Line | _Block | None) -> None:
+        """Go's ``addLine`` followed by its block sort and Cleanup: into the block of
+        ``hint`` (a single-line ``hint`` becomes a block), else a new line at the end.
+
+        (Go's ``AddExclude`` and ``AddReplace`` pass a nil ``*Line`` when there is no
+        line for the same module, which ``addLine`` does not see as "no hint": their new
+        line always goes at the end of the file. ``AddNewRequire`` passes no hint, and
+        the last require line or block is used.)
+        """
         text = self._p.text
         entry = " ".join(norm)
         cmp = self._compare_for(verb)
-        target: _Line | _Block | None = hint if hint is not None else self._last_stmt(verb)
+        target = hint
         if target is None:
             new = _append_stmt_text(text, f"{verb} {entry}")
         elif isinstance(target, _Block):
@@ -1570,17 +1583,17 @@ class ModFile(_Document):
     @property
     def require(self) -> tuple[Require, ...]:
         """Every requirement, in file order."""
-        return tuple(r for r, _ in self._p.require)
+        return tuple(r for r, _ in self._p.require if r.path)
 
     @property
     def exclude(self) -> tuple[Exclude, ...]:
         """The exclusions (a repeated one is listed once, as Go does)."""
-        return _dedup_by(self._p.exclude, lambda x: (x.path, x.version))
+        return tuple(x for x in _dedup_by(self._p.exclude, lambda x: (x.path, x.version)) if x.path)
 
     @property
     def retract(self) -> tuple[Retract, ...]:
         """Every retraction, in file order."""
-        return tuple(r for r, _ in self._p.retract)
+        return tuple(r for r, _ in self._p.retract if r.low or r.high)
 
     @property
     def tool(self) -> tuple[Tool, ...]:
@@ -1614,7 +1627,7 @@ class ModFile(_Document):
         _check_require(path, version)
         lines = self._require_lines(path)
         if not lines:
-            self._add_line("require", [auto_quote(path), version])
+            self._add_line("require", [auto_quote(path), version], self._last_stmt("require"))
             return
         first = lines[0]
         tok = first.toks[1 if first.in_block else 2]
@@ -1827,7 +1840,7 @@ class WorkFile(_Document):
     @property
     def use(self) -> tuple[Use, ...]:
         """Every ``use`` line, in file order."""
-        return tuple(u for u, _ in self._p.use)
+        return tuple(u for u, _ in self._p.use if u.path)
 
     def set_replace(self, old_path: str, old_version: str, new_path: str, new_version: str) -> None:
         """``go work edit -replace=old[@v]=new[@v]`` (see :meth:`ModFile.set_replace`)."""
@@ -1881,7 +1894,18 @@ def _describe_replace(r: Replace) -> str:
 
 
 def describe(parsed: ModFile | WorkFile) -> str:
-    """A plain-text listing of what the file says, for ``gomodbot modfile FILE``."""
+    """A plain-text listing of what the file says, for ``gomodbot modfile FILE``.
+
+    Bytes that are not UTF-8 are shown as U+FFFD, so the text can always be printed.
+    """
+    return _printable(_describe(parsed))
+
+
+def _printable(text: str) -> str:
+    return gostrings.encode_bytes(text).decode("utf-8", "replace")
+
+
+def _describe(parsed: ModFile | WorkFile) -> str:
     out: list[str] = []
     if isinstance(parsed, ModFile):
         out.append(f"module: {parsed.module_path if parsed.module_path is not None else '(none)'}")

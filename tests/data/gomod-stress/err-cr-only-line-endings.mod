@@ -1,0 +1,1 @@
+module example.com/crgo 1.21

@@ -1,0 +1,4 @@
+module example.com/x
+
+  	  requir example.com/a v1.0.0
+é x

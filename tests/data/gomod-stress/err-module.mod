@@ -1,0 +1,3 @@
+module
+module a b
+module example.com/x

@@ -1,0 +1,4 @@
+module (
+	example.com/a
+	example.com/b
+)

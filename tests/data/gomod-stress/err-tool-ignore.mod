@@ -1,0 +1,7 @@
+module example.com/x
+tool
+tool a b
+tool a"b
+ignore
+ignore a b
+ignore "a\"

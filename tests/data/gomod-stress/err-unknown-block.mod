@@ -1,0 +1,9 @@
+module example.com/x
+go (
+	1.21
+)
+require x (
+)
+foo (
+	bar
+)

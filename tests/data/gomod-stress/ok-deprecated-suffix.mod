@@ -1,0 +1,1 @@
+module example.com/depsuffix // Deprecated: in the suffix

@@ -1,0 +1,12 @@
+module example.com/empty
+
+require ()
+
+require (
+)
+
+replace (
+	// nothing
+)
+
+exclude ( ) // c

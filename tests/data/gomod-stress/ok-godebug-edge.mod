@@ -1,0 +1,5 @@
+module example.com/gd
+
+godebug a=
+godebug =b
+godebug a=b=c

@@ -1,0 +1,2 @@
+module example.com/nofinal
+// last comment without newline

@@ -1,0 +1,3 @@
+go 1.21
+
+require example.com/a v1.0.0

@@ -1,0 +1,5 @@
+module example.com/tc
+
+go 1.21.0
+
+toolchain default
