@@ -534,10 +534,12 @@ class ProxyClient:
 
     # -- public API -----------------------------------------------------------------------
 
-    async def versions(self, module: str) -> VersionList:
+    async def versions(self, module: str, *, probe: bool = False) -> VersionList:
         """The module's tagged versions (``@v/list``), semver-sorted, pseudo-versions left
         out. Raises :class:`NoSuchModuleError` when every entry said not found,
-        :class:`ModuleLookupError` when the lookup failed."""
+        :class:`ModuleLookupError` when the lookup failed. With ``probe`` (looking for a
+        major path that may not exist) a proxy's "not found" is final: ``direct`` is used
+        only when it is the module's first entry (private modules, ``GOPROXY=direct``)."""
         modpath.check_path(module)
 
         async def op(entry: ProxyEntry) -> VersionList:
@@ -547,7 +549,7 @@ class ProxyClient:
             versions, notes = _parse_list(answer.body, answer.url)
             return VersionList(module, versions, entry.redacted, notes)
 
-        return await self._resolve(module, "list versions", op)
+        return await self._resolve(module, "list versions", op, probe=probe)
 
     async def info(self, module: str, version: str) -> VersionInfo:
         """``@v/<version>.info``: the version and its time. Raises
@@ -636,10 +638,17 @@ class ProxyClient:
         op: Callable[[ProxyEntry], Awaitable[T]],
         *,
         missing_ok: bool = False,
+        probe: bool = False,
     ) -> T:
         attempts: list[Attempt] = []
         exists = False
         for entry in self.settings.entries_for(module):
+            if probe and entry.kind == "direct" and attempts:
+                # Probing for a major that may not exist (``/v3``): a proxy's 404 is answer
+                # enough; asking version control for every absent major would cost a go
+                # subprocess (and a VCS round trip) each. Private modules, and GOPROXY=direct,
+                # still go direct: then ``direct`` is the first entry.
+                break
             if entry.kind == "off":
                 attempts.append(Attempt("off", "off", "module lookup disabled by GOPROXY=off"))
                 break

@@ -138,8 +138,10 @@ class Resolver:
             self._tasks[key] = task
         return task
 
-    async def _versions(self, path: str) -> tuple[str, ...]:
-        found = await self._once(("list", path), lambda: self.client.versions(path))
+    async def _versions(self, path: str, probe: bool = False) -> tuple[str, ...]:
+        found = await self._once(
+            ("list", path, probe), lambda: self.client.versions(path, probe=probe)
+        )
         return tuple(candidates.usable_versions(path, found.versions))
 
     async def _has_real_gomod(self, path: str, version: str) -> bool:
@@ -196,13 +198,17 @@ class Resolver:
             else:
                 return None
 
-    def facts(self, path: str) -> asyncio.Task[ModuleFacts]:
-        """The module's versions, retractions and deprecation (one computation per path)."""
-        task: asyncio.Task[ModuleFacts] = self._once(("facts", path), lambda: self._facts(path))
+    def facts(self, path: str, probe: bool = False) -> asyncio.Task[ModuleFacts]:
+        """The module's versions, retractions and deprecation (one computation per path).
+
+        ``probe``: ``path`` is a major that may not exist (see ProxyClient.versions)."""
+        task: asyncio.Task[ModuleFacts] = self._once(
+            ("facts", path, probe), lambda: self._facts(path, probe)
+        )
         return task
 
-    async def _facts(self, path: str) -> ModuleFacts:
-        versions = await self._versions(path)
+    async def _facts(self, path: str, probe: bool) -> ModuleFacts:
+        versions = await self._versions(path, probe)
         incompatible = tuple(
             sorted({int(semver.major(v)[1:]) for v in versions if v.endswith("+incompatible")})
         )
@@ -312,7 +318,7 @@ class Resolver:
 
     async def _probe(self, path: str) -> ModuleFacts | None:
         try:
-            return await self.facts(path)
+            return await self.facts(path, probe=True)
         except ProxyError:
             return None
 

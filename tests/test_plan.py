@@ -311,3 +311,13 @@ def test_oracle_go_list_m_u(
         want_retracted = "; ".join(g.get("Retracted", [])) or None
         assert r["retracted"] == want_retracted, path
         assert r["deprecated"] == g.get("Deprecated"), path
+
+
+def test_major_probes_do_not_fall_through_to_direct(
+    app: Path, proxy: ProxyServer, tmp_path: Path
+) -> None:
+    """Absent majors (/v3 of every module...) are settled by the proxy's 404, not by `go`."""
+    doc = plan_json(app, f"{proxy.url},direct", tmp_path)
+    assert doc["stats"]["go_commands"] == 0
+    assert by_module(doc)["example.com/multi"]["major"]["module"] == "example.com/multi/v4"
+    assert proxy.count("example.com/multi/v3") == 1
