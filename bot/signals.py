@@ -101,3 +101,6 @@ class CandidateSignals:
     current_retracted: bool = False
     maintenance: MaintenanceLevel = "active"
     published: datetime | None = None
+    # True when no version in the current major fixes the advisories this candidate fixes,
+    # i.e. this new major (``target_module``) is the only way out of them.
+    only_fix: bool = False
