@@ -19,7 +19,8 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     │       └── NoSuchModuleError         every entry said 404/410: the module does not exist
     ├── ToolchainError                    a ``go`` subprocess failed (argv, stderr tail)
     ├── RepoError                         a git operation failed
-    └── PlatformError                     a forge (GitHub / GitLab) call failed
+    ├── PlatformError                     a forge (GitHub / GitLab) call failed
+    └── VulnDBError                       a vulnerability database request or reply failed (url)
 
 Per-item failures (one module, one repository) travel as values to the report; only
 run-level problems propagate to :func:`bot.cli.main`, which is the one place that turns
@@ -154,3 +155,16 @@ class RepoError(BotError):
 
 class PlatformError(BotError):
     """A GitHub or GitLab API call failed."""
+
+
+class VulnDBError(BotError):
+    """A Go vulnerability database (GOVULNDB) request failed or its reply is unusable
+    (malformed JSON, wrong types, too large). ``url`` never carries credentials."""
+
+    def __init__(self, url: str, message: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        self.message = message
+        where = f"{url}: " if url else ""
+        code = f"{status} " if status is not None else ""
+        super().__init__(f"{where}{code}{message}".rstrip())
