@@ -1745,7 +1745,8 @@ class ModFile(_Document):
         olds = self._require_lines(old_path)
         if old_path == new_path or not olds or self._require_lines(new_path):
             self.set_require_version(new_path, version)
-            self.drop_require(old_path)
+            if old_path != new_path:
+                self.drop_require(old_path)
             return
         first = olds[0]
         block = first.block

@@ -100,11 +100,17 @@ class GoEdit:
             return list(pool.map(lambda item: self.json(item[0], work=item[1]), items))
 
 
+def make_go_edit(go_bin: str, go_env: dict[str, str], tmp_path: Path) -> GoEdit:
+    """A :class:`GoEdit` working under ``tmp_path`` (each test file has a ``go_edit``
+    fixture built with this)."""
+    base = tmp_path / "go-edit"
+    base.mkdir(exist_ok=True)
+    return GoEdit(go_bin, go_env, base)
+
+
 @pytest.fixture
 def go_edit(go_bin: str, go_env: dict[str, str], tmp_path: Path) -> GoEdit:
-    base = tmp_path / "go-edit"
-    base.mkdir()
-    return GoEdit(go_bin, go_env, base)
+    return make_go_edit(go_bin, go_env, tmp_path)
 
 
 def ours(data: bytes, *, work: bool = False) -> tuple[bool, str]:
