@@ -560,3 +560,77 @@ def load_run_settings(environ: Mapping[str, str] | None = None) -> RunSettings:
     cache = env.get("GOMODBOT_CACHE_DIR", "")
     summary = env.get("GITHUB_STEP_SUMMARY", "")
     return RunSettings(Path(cache) if cache else None, Path(summary) if summary else None)
+
+
+# ---------------------------------------------------------------------------------------
+# Vulnerability database and govulncheck
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_GOVULNDB = "https://vuln.go.dev"
+
+
+@dataclass(frozen=True)
+class VulnSettings:
+    """Where the Go vulnerability database and govulncheck are (read by
+    :func:`load_vuln_settings`).
+
+    ``govulndb``: ``GOVULNDB``, an ``https://``, ``http://`` or ``file://`` URL of a database
+    in the served layout (default ``https://vuln.go.dev``); it may carry credentials, so it
+    is left out of the ``repr`` (use :attr:`govulndb_redacted`). ``govulncheck``: the
+    govulncheck binary for reachability analysis, from ``GOMODBOT_GOVULNCHECK`` (a path or
+    a command name looked up on ``PATH``; ``off`` disables the analysis), else
+    ``govulncheck`` on ``PATH``; None when disabled or not found.
+    """
+
+    govulndb: str = field(default=DEFAULT_GOVULNDB, repr=False)
+    govulncheck: str | None = None
+
+    @property
+    def govulndb_redacted(self) -> str:
+        """GOVULNDB with any password replaced, fit for logs and reports."""
+        return redact_url(self.govulndb)
+
+
+def check_govulndb(url: str) -> str:
+    """``url`` without a trailing ``/`` if it can name a vulnerability database (as
+    govulncheck's ``-db``: ``http(s)://host/...`` or ``file:///absolute/dir``); raises
+    :class:`ConfigError` otherwise."""
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # validates the port
+    except ValueError as exc:
+        raise ConfigError(f"GOVULNDB: invalid URL {shown}: {exc}") from None
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ConfigError(f"GOVULNDB: invalid URL missing host: {shown}")
+    elif parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
+            raise ConfigError(f"GOVULNDB: invalid file:// URL with non-path elements: {shown}")
+        if not parts.path.startswith("/"):
+            raise ConfigError(f"GOVULNDB: file:// URL must name an absolute path: {shown}")
+    else:
+        raise ConfigError(f"GOVULNDB: URL scheme must be https, http or file: {shown}")
+    if parts.scheme == "file" and parts.path == "/":
+        return url
+    return url.rstrip("/")
+
+
+def load_vuln_settings(environ: Mapping[str, str] | None = None) -> VulnSettings:
+    """Read :class:`VulnSettings` from ``environ`` (default: ``os.environ``); raises
+    :class:`ConfigError` for an unusable ``GOVULNDB``."""
+    env = os.environ if environ is None else environ
+    govulndb = check_govulndb(env.get("GOVULNDB", "") or DEFAULT_GOVULNDB)
+    configured = env.get("GOMODBOT_GOVULNCHECK", "")
+    path = env.get("PATH", "")
+    govulncheck: str | None
+    if configured == "off":
+        govulncheck = None
+    elif configured:
+        has_dir = os.sep in configured or (os.altsep is not None and os.altsep in configured)
+        govulncheck = configured if has_dir else shutil.which(configured, path=path)
+        if govulncheck is None:
+            log.warning("GOMODBOT_GOVULNCHECK=%s: not found on PATH", configured)
+    else:
+        govulncheck = shutil.which("govulncheck", path=path)
+    return VulnSettings(govulndb, govulncheck)
