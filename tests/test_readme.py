@@ -24,7 +24,8 @@ def quick_start() -> list[str]:
 def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     commands = quick_start()
     assert len(commands) == 2
-    assert commands[1] in (REPO / ".ci" / "run").read_text().splitlines()
+    ci_lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert commands[1] in ci_lines
     assert "pytest" in commands[1]
 
 
