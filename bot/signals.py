@@ -64,6 +64,9 @@ class SecuritySignals:
     lowest_fix_module: str | None = None  # set when only a newer major path fixes them
     analysed: bool = False  # whether reachability was analysed (govulncheck ran)
     note: str | None = None
+    # For the Go standard library and toolchain (modules ``stdlib`` / ``toolchain``): the Go
+    # toolchain that fixes them all, as a toolchain line names it (``go1.21.5``).
+    fix_toolchain: str | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
