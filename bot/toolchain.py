@@ -6,6 +6,7 @@ Every call gets an explicit environment, working directory and timeout; nothing 
 
 Minimal for now: :func:`run_go` runs one command and returns its captured output, and
 :func:`go_env` asks ``go env -json`` for some variables.
+:func:`run_govulncheck` runs govulncheck, the Go tool that runs ``go`` itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.errors import ToolchainError
 
@@ -105,3 +107,26 @@ def go_env(
     if not isinstance(data, dict):
         raise ToolchainError(list(result.argv), "unexpected JSON output")
     return {str(k): str(v) for k, v in data.items()}
+
+
+def run_govulncheck(
+    govulncheck_bin: str,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: str | os.PathLike[str],
+    timeout: float = DEFAULT_TIMEOUT,
+) -> GoResult:
+    """Run ``govulncheck args...`` in ``cwd`` with exactly ``env``, as :func:`run_go` runs go.
+
+    govulncheck is a Go program that runs the go command itself (``go list``, ``go env``):
+    the ``go`` it finds on ``env``'s ``PATH`` is the one it uses. The exit status is not
+    checked (in ``-json`` mode govulncheck exits 0 with findings; the caller reads its
+    output). Raises :class:`ToolchainError` when the binary cannot be started or times out.
+    """
+    binary = Path(govulncheck_bin)
+    if binary.is_dir() or not os.access(binary, os.X_OK):
+        raise ToolchainError(
+            [govulncheck_bin, *args], "cannot run govulncheck: not an executable file"
+        )
+    return run_go(govulncheck_bin, args, env=env, cwd=cwd, timeout=timeout, check=False)
