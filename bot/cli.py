@@ -133,6 +133,40 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_USAGE if result.has_bad_files else EXIT_OK
 
 
+def cmd_policy_validate(args: argparse.Namespace) -> int:
+    """Check a policy file (default: the one in the current directory, else the built-in)."""
+    from bot import policy
+
+    if args.file:
+        shown = args.file
+        problems = policy.validate_policy_file(Path(args.file))
+    else:
+        found = policy.find_policy(Path())
+        if found is not None:
+            shown = found.as_posix()
+            problems = policy.validate_policy_file(found)
+        else:
+            shown = "<builtin>/default.yml"
+            problems = policy.validate_policy_text(policy.builtin_policy_text(), shown)
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{shown}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        return EXIT_USAGE
+    print(f"{shown}: ok")
+    return EXIT_OK
+
+
+def cmd_policy_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of policy files."""
+    import json
+
+    from bot.policy import policy_schema
+
+    print(json.dumps(policy_schema(), indent=2))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = _Parser(prog="gomodbot", description="Keep Go modules current.")
@@ -163,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("policy", help="check a policy file, or print its JSON Schema")
+    policy_sub = p.add_subparsers(dest="policy_command", metavar="COMMAND", parser_class=_Parser)
+    pp = policy_sub.add_parser("validate", help="check a policy file and report every problem")
+    pp.add_argument(
+        "file", nargs="?", help="default: .github/gomodbot.yml or .gomodbot.yml, else built-in"
+    )
+    pp.set_defaults(func=cmd_policy_validate)
+    pp = policy_sub.add_parser("schema", help="print the JSON Schema of policy files")
+    pp.set_defaults(func=cmd_policy_schema)
     return parser
 
 
