@@ -20,7 +20,8 @@ import enum
 
 from bot import semver
 from bot.errors import ModuleSyntaxError
-from bot.semver import go_quote, go_quote_rune
+from bot.gostrings import quote as go_quote
+from bot.gostrings import quote_rune as go_quote_rune
 
 __all__ = [
     "canonical_version",

@@ -4,8 +4,8 @@ This module owns the version logic of ``golang.org/x/mod/semver`` (validity, can
 forms, precedence, ``Max`` and ``Sort``), the pseudo-version functions of
 ``golang.org/x/mod/module`` (``IsPseudoVersion``, ``PseudoVersionBase``/``Time``/``Rev``,
 ``PseudoVersion``, ``ZeroPseudoVersion``) and :func:`move_kind`, which classifies a move
-from one version to another for the bot's policy. It also owns :func:`go_quote`, the
-rendering of Go's ``%q`` verb, so error texts match Go byte for byte.
+from one version to another for the bot's policy. Error texts quote
+with :func:`bot.gostrings.quote` (Go's ``%q``), so they match Go byte for byte.
 
 Go works on byte strings and we work on ``str``; every rule here only accepts ASCII
 versions, so the two agree. Functions that return an error in Go raise
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import ModuleSyntaxError
+from bot.gostrings import quote as go_quote
 
 __all__ = [
     "PSEUDO_VERSION_TIMESTAMP_FORMAT",
@@ -28,8 +29,6 @@ __all__ = [
     "build",
     "canonical",
     "compare",
-    "go_quote",
-    "go_quote_rune",
     "is_pseudo_version",
     "is_valid",
     "is_zero_pseudo_version",
@@ -49,60 +48,6 @@ __all__ = [
 
 #: strftime spelling of Go's ``PseudoVersionTimestampFormat`` ("20060102150405").
 PSEUDO_VERSION_TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
-
-# ---------------------------------------------------------------------------------------
-# Go's %q
-# ---------------------------------------------------------------------------------------
-
-_SHORT_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
-
-
-def _is_go_print(ch: str) -> bool:
-    """Go's ``strconv.IsPrint``: letters, marks, numbers, punctuation, symbols, ASCII space."""
-    code = ord(ch)
-    if code < 0x80:
-        return 0x20 <= code < 0x7F
-    # Python's notion excludes exactly the categories Go excludes (C*, Z* but U+0020).
-    return ch.isprintable()
-
-
-def _escape_char(ch: str, quote: str) -> str:
-    code = ord(ch)
-    if 0xD800 <= code <= 0xDFFF:
-        # A lone surrogate stands for bytes that are not UTF-8; Go prints such bytes as \xNN.
-        if 0xDC80 <= code <= 0xDCFF:
-            return f"\\x{code - 0xDC00:02x}"
-        return "".join(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogatepass"))
-    if ch in (quote, "\\"):
-        return "\\" + ch
-    if _is_go_print(ch):
-        return ch
-    if ch in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[ch]
-    if code < 0x20 or code == 0x7F:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def go_quote(s: str) -> str:
-    """Render ``s`` as Go's ``fmt`` ``%q`` verb does for a string (``strconv.Quote``)."""
-    return '"' + "".join(_escape_char(ch, '"') for ch in s) + '"'
-
-
-def go_quote_rune(ch: str) -> str:
-    """Render one character as Go's ``%q`` verb does for a rune (``strconv.QuoteRune``)."""
-    return "'" + _escape_char(ch, "'") + "'"
-
 
 # ---------------------------------------------------------------------------------------
 # golang.org/x/mod/semver

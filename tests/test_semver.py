@@ -12,7 +12,7 @@ from conftest import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import modpath, semver
+from bot import gostrings, modpath, semver
 from bot.errors import ModuleSyntaxError
 from bot.semver import MoveKind, move_kind
 
@@ -181,13 +181,13 @@ def test_pseudo_version_time_year_zero_is_refused() -> None:
     ],
 )
 def test_go_quote(text: str, quoted: str) -> None:
-    assert semver.go_quote(text) == quoted
+    assert gostrings.quote(text) == quoted
 
 
 def test_go_quote_rune() -> None:
-    assert semver.go_quote_rune("'") == "'\\''"
-    assert semver.go_quote_rune('"') == "'\"'"
-    assert semver.go_quote_rune("日") == "'日'"
+    assert gostrings.quote_rune("'") == "'\\''"
+    assert gostrings.quote_rune('"') == "'\"'"
+    assert gostrings.quote_rune("日") == "'日'"
 
 
 # ---------------------------------------------------------------------------------------
