@@ -9,6 +9,7 @@ library (``raise OurError(...) from exc``); nothing else catches them.
 
     BotError                      exit 1 unless a subclass says otherwise
     ├── UsageError                exit 2  bad command line
+    │   └── NotRequiredError              apply: no go.mod requires the module
     ├── InputError                exit 2  a file we were given cannot be used
     │   ├── ParseError                    go.mod / go.work syntax (file, line, column)
     │   ├── PolicyError                   policy file (file, line, column)
@@ -18,7 +19,16 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     │   └── ModuleLookupError             every proxy entry failed for one module
     │       └── NoSuchModuleError         every entry said 404/410: the module does not exist
     ├── ToolchainError                    a ``go`` subprocess failed (argv, stderr tail)
-    ├── RepoError                         a git operation failed
+    │   ├── ToolchainTimeoutError         it ran longer than its timeout (process group killed)
+    │   ├── GoModuleNotFoundError         module or version unknown (404/410, unknown revision)
+    │   ├── PrivateModuleAuthError        401/403, VCS prompts, private module in the sumdb
+    │   ├── ModulePathMismatchError       a go.mod "declares its path as" another path
+    │   ├── ToolchainTooOldError          a go.mod "requires go >= X" (GOTOOLCHAIN=local)
+    │   ├── ChecksumMismatchError         download vs go.sum / checksum database (module, hashes)
+    │   └── GoNetworkError                connection refused, DNS, TLS, timeouts talking to a proxy
+    ├── RepoError                         a git operation failed (token redacted)
+    │   ├── NotACheckoutError     exit 2  the path is not inside a git work tree
+    │   └── PushRejectedError             push refused (the lease saw someone else's commits)
     ├── PlatformError                     a forge (GitHub / GitLab) call failed
     └── VulnDBError                       a vulnerability database request or reply failed (url)
 
@@ -168,3 +178,134 @@ class VulnDBError(BotError):
         where = f"{url}: " if url else ""
         code = f"{status} " if status is not None else ""
         super().__init__(f"{where}{code}{message}".rstrip())
+
+
+class NotRequiredError(UsageError):
+    """``apply`` was asked to change a module that no go.mod of the checkout requires."""
+
+
+class ToolchainTimeoutError(ToolchainError):
+    """A ``go`` subprocess ran longer than its timeout; its process group was killed."""
+
+
+class _GoModuleError(ToolchainError):
+    """A ``go`` failure about one module; ``module`` / ``version`` are None when the go
+    command did not name it."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        message: str,
+        stderr: str = "",
+        *,
+        module: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        self.module = module
+        self.version = version
+        super().__init__(argv, message, stderr)
+
+
+class GoModuleNotFoundError(_GoModuleError):
+    """The go command found no such module or version (a proxy's 404/410, an unknown
+    revision, no version matching a query, no module providing an imported package)."""
+
+
+class PrivateModuleAuthError(_GoModuleError):
+    """Fetching a module needs credentials the go command does not have: a 401/403 from a
+    proxy or VCS host, a VCS asking for a password with prompts disabled, or a private
+    module looked up in the public checksum database (set GOPRIVATE / GONOSUMDB)."""
+
+
+class ModulePathMismatchError(_GoModuleError):
+    """A module's go.mod declares another path than the one it was required as
+    (``module declares its path as: X but was required as: Y``).
+
+    ``declared`` is the path its go.mod declares; ``module`` the path it was required as.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        message: str,
+        stderr: str = "",
+        *,
+        module: str | None = None,
+        version: str | None = None,
+        declared: str = "",
+    ) -> None:
+        self.declared = declared
+        super().__init__(argv, message, stderr, module=module, version=version)
+
+
+class ToolchainTooOldError(_GoModuleError):
+    """A go.mod (the project's, or a dependency's: ``module@version``) asks for a newer Go
+    than the local toolchain, and ``GOTOOLCHAIN`` does not allow switching.
+
+    ``required`` is the Go version asked for (``1.99``), ``running`` the local one
+    (``1.27.3``), ``where`` what asked (``go.mod``, ``go.work`` or ``module@version``).
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        message: str,
+        stderr: str = "",
+        *,
+        module: str | None = None,
+        version: str | None = None,
+        required: str = "",
+        running: str = "",
+        where: str = "",
+    ) -> None:
+        self.required = required
+        self.running = running
+        self.where = where
+        super().__init__(argv, message, stderr, module=module, version=version)
+
+
+class ChecksumMismatchError(_GoModuleError):
+    """A module's content does not match its recorded checksum.
+
+    ``downloaded`` is the hash of what was downloaded, ``go_sum`` what go.sum says (``""``
+    when the conflict is with the checksum database), ``sumdb`` / ``sumdb_hash`` the
+    checksum database's name and answer when it was consulted; ``go_mod`` is true when the
+    mismatch is on the module's go.mod file rather than its zip.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        message: str,
+        stderr: str = "",
+        *,
+        module: str | None = None,
+        version: str | None = None,
+        go_mod: bool = False,
+        downloaded: str = "",
+        go_sum: str = "",
+        sumdb: str = "",
+        sumdb_hash: str = "",
+    ) -> None:
+        self.go_mod = go_mod
+        self.downloaded = downloaded
+        self.go_sum = go_sum
+        self.sumdb = sumdb
+        self.sumdb_hash = sumdb_hash
+        super().__init__(argv, message, stderr, module=module, version=version)
+
+
+class GoNetworkError(_GoModuleError):
+    """The go command could not talk to a proxy, checksum database or VCS host
+    (connection refused, DNS failure, TLS error, timeout)."""
+
+
+class NotACheckoutError(RepoError):
+    """A path given to gomodbot is not inside a git work tree."""
+
+    exit_code = EXIT_USAGE
+
+
+class PushRejectedError(RepoError):
+    """A push was refused: ``--force-with-lease`` found the remote branch somewhere else
+    than expected (someone else pushed to it), or the remote rejected the update."""
