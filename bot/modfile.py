@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, NamedTuple, TypeAlias, TypeVar
+from typing import Final, NamedTuple, TypeAlias, TypeVar, cast
 
 from bot import gostrings, modpath, semver
 from bot.errors import ModuleSyntaxError, ParseError
@@ -1498,15 +1498,14 @@ class _Document:
         text = self._p.text
         entry = " ".join(norm)
         cmp = self._compare_for(verb)
-        target = hint
-        if target is None:
+        if hint is None:
             new = _append_stmt_text(text, f"{verb} {entry}")
-        elif isinstance(target, _Block):
-            new = _insert_entry_text(text, target, norm, entry, cmp)
-        elif target.block is not None:
-            new = _insert_entry_text(text, target.block, norm, entry, cmp)
+        elif isinstance(hint, _Block):
+            new = _insert_entry_text(text, hint, norm, entry, cmp)
+        elif hint.block is not None:
+            new = _insert_entry_text(text, hint.block, norm, entry, cmp)
         else:
-            new = _line_to_block_text(text, target, norm, entry, cmp)
+            new = _line_to_block_text(text, hint, norm, entry, cmp)
         self._reload(new)
 
     def _set_tokens(self, line: _Line, tokens: Sequence[str]) -> None:
@@ -1690,12 +1689,12 @@ class ModFile(_Document):
         ):
             target = last_require  # one mixed block: join it rather than split it
         if target >= 0:
-            stmt = stmts[target]
-            cmp = _compare_line
+            stmt = stmts[target]  # a require line or block
             if isinstance(stmt, _Block):
-                new = _insert_entry_text(self._p.text, stmt, entry, text, cmp)
-            elif isinstance(stmt, _Line):
-                new = _line_to_block_text(self._p.text, stmt, entry, text, cmp)
+                new = _insert_entry_text(self._p.text, stmt, entry, text, _compare_line)
+            else:
+                line = cast(_Line, stmt)
+                new = _line_to_block_text(self._p.text, line, entry, text, _compare_line)
             self._reload(new)
             return
         if indirect:
