@@ -674,7 +674,10 @@ class _Walker:
                 continue
             seen[key] = key_node.start_mark.line + 1
             if allowed is not None and key not in allowed and key not in reserved:
-                self.error(key_node, f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
+                hint = _suggest(key, (*allowed, *reserved)) if reserved else _suggest(key, allowed)
+                if reserved and "did you mean" not in hint:
+                    hint = _suggest(key, allowed)
+                self.error(key_node, f"unknown key {key!r} in {what}{hint}")
                 continue
             out[key] = (key_node, value_node)
         return out
