@@ -210,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_error(text: str) -> None:
+    """Write an error line; bytes that were not UTF-8 in a file go out as they came in."""
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:  # a replaced stderr (tests, embedding): text only
+        print(text.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
+        return
+    sys.stderr.flush()
+    buffer.write((text + "\n").encode(sys.stderr.encoding or "utf-8", "surrogateescape"))
+    buffer.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run gomodbot; returns the process exit status."""
     parser = build_parser()
@@ -221,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except BotError as exc:
-        print(f"gomodbot: {exc}", file=sys.stderr)
+        _print_error(f"gomodbot: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("gomodbot: interrupted", file=sys.stderr)
