@@ -1447,7 +1447,7 @@ def load_policy(repo_root: Path) -> Policy:
 
 def _builtin_dir() -> Any:
     """The directory of built-in policies: the wheel's data, else the checkout's."""
-    packaged = importlib.resources.files("bot").joinpath("_data", "policies")
+    packaged = importlib.resources.files("bot").joinpath("_data").joinpath("policies")
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "policies"
@@ -1562,7 +1562,7 @@ def policy_schema() -> dict[str, Any]:
     version_range = {"type": "string", "pattern": _RANGE_PATTERN}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://gomodbot.dev/schema/policy.json",
+        "$id": "urn:gomodbot:policy:1",
         "title": "gomodbot policy",
         "description": "The decision matrix gomodbot scores Go module upgrades with.",
         "type": "object",

@@ -116,6 +116,18 @@ def test_builtin_policies_are_packaged_where_the_loader_looks() -> None:
         assert (REPO_ROOT / "policies" / f"{name}.yml").is_file()
 
 
+def test_installed_wheel_reads_bot_data_policies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "_data" / "policies"
+    data.mkdir(parents=True)
+    (data / "default.yml").write_text("version: 1\nactions: [{action: skip}]\n")
+    (data / ".gitkeep").write_text("")
+    monkeypatch.setattr(policy.importlib.resources, "files", lambda package: tmp_path)
+    assert builtin_policy_names() == ("default",)
+    assert [a.action for a in builtin_policy().actions] == ["skip"]
+
+
 def test_policy_files_are_commented() -> None:
     for name in builtin_policy_names():
         lines = builtin_policy_text(name).splitlines()
@@ -422,6 +434,14 @@ def test_extends_checks_references_after_merging() -> None:
         actions: [{action: pr, when: {release-age: proven}}]
         """
     ) == (3, 44, "no release-age band is named 'proven'; expected one of: new, unknown, none")
+
+
+def test_extends_chains_through_builtins() -> None:
+    p = parse_policy("extends: aggressive\nteams: {maintainers: [acme/go]}\n")
+    assert [r.name for r in p.rules] == ["x-repos"]
+    assert p.factors.of("dependency", "indirect") == 0  # from aggressive
+    assert p.factors.of("semver", "patch") == 30  # from default, through aggressive
+    assert p.teams == {"maintainers": ("acme/go",), "security": ()}
 
 
 def test_extends_loop_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
