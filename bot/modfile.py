@@ -786,14 +786,17 @@ _MOD_BLOCKS: Final = frozenset(
     ("module", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore")
 )
 _WORK_BLOCKS: Final = frozenset(("godebug", "use", "replace"))
+# What Go's ParseLax reads from a dependency's go.mod; everything else there is ignored.
+_LAX_VERBS: Final = frozenset(("go", "module", "retract", "require"))
 
 
 class _Interpreter:
     """Go's ``File.add`` / ``WorkFile.add`` over every statement, collecting errors."""
 
-    def __init__(self, parsed: _Parsed, *, work: bool) -> None:
+    def __init__(self, parsed: _Parsed, *, work: bool, lax: bool = False) -> None:
         self.p = parsed
         self.work = work
+        self.lax = lax
         self.errors: list[tuple[int, int, str]] = []
 
     def run(self) -> None:
@@ -803,6 +806,8 @@ class _Interpreter:
                 self.add(None, stmt, stmt.norm[0], _Args(stmt, 1))
             elif isinstance(stmt, _Block):
                 if len(stmt.toks) > 1 or stmt.toks[0].text not in allowed:
+                    if self.lax:
+                        continue
                     header = " ".join(t.text for t in stmt.toks)
                     self.errors.append(
                         (stmt.start.line, stmt.start.col, f"unknown block type: {header}")
@@ -812,6 +817,8 @@ class _Interpreter:
                     self.add(stmt, line, stmt.toks[0].text, _Args(line, 0))
 
     def add(self, block: _Block | None, line: _Line, verb: str, args: _Args) -> None:
+        if self.lax and verb not in _LAX_VERBS:
+            return
         try:
             if self.work:
                 self.add_work(line, verb, args)
@@ -927,10 +934,10 @@ class _Interpreter:
             raise _DirectiveError(f"unknown directive: {verb}")
 
 
-def _parse(text: str, filename: str, *, work: bool) -> _Parsed:
+def _parse(text: str, filename: str, *, work: bool, lax: bool = False) -> _Parsed:
     syntax = _parse_syntax(filename, text)
     parsed = _Parsed(text, syntax)
-    interp = _Interpreter(parsed, work=work)
+    interp = _Interpreter(parsed, work=work, lax=lax)
     interp.run()
     if interp.errors:
         line, col, msg = interp.errors[0]
@@ -1424,9 +1431,10 @@ class _Document:
 
     _work: bool = False
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, *, lax: bool = False) -> None:
         self._filename = filename
-        self._p = _parse(text, filename, work=self._work)
+        self._lax = lax
+        self._p = _parse(text, filename, work=self._work, lax=lax)
 
     @property
     def filename(self) -> str:
@@ -1465,7 +1473,7 @@ class _Document:
     # -- editing machinery --------------------------------------------------------------
 
     def _reload(self, text: str) -> None:
-        self._p = _parse(text, self._filename, work=self._work)
+        self._p = _parse(text, self._filename, work=self._work, lax=self._lax)
 
     def _compare_for(self, verb: str) -> _Compare:
         if (
@@ -1564,8 +1572,8 @@ class ModFile(_Document):
 
     _work = False
 
-    def __init__(self, text: str, filename: str = "go.mod") -> None:
-        super().__init__(text, filename)
+    def __init__(self, text: str, filename: str = "go.mod", *, lax: bool = False) -> None:
+        super().__init__(text, filename, lax=lax)
 
     # -- read access --------------------------------------------------------------------
 
@@ -1869,9 +1877,13 @@ def _has_comments(com: _Comments) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def parse_mod(text: str, filename: str = "go.mod") -> ModFile:
-    """Parse go.mod text; :class:`ParseError` (Go's message and line) if Go would refuse it."""
-    return ModFile(text, filename)
+def parse_mod(text: str, filename: str = "go.mod", *, lax: bool = False) -> ModFile:
+    """Parse go.mod text; :class:`ParseError` (Go's message and line) if Go would refuse it.
+
+    ``lax`` reads a dependency's go.mod as Go's ``ParseLax`` does: only ``module``, ``go``,
+    ``require`` and ``retract`` are interpreted; other directives and unknown block types
+    are ignored (syntax errors are still errors)."""
+    return ModFile(text, filename, lax=lax)
 
 
 def parse_work(text: str, filename: str = "go.work") -> WorkFile:

@@ -221,12 +221,13 @@ class Resolver:
             ("mod", path, latest), lambda: self.client.gomod(path, latest)
         )
         try:
-            parsed = modfile.parse_bytes(data, f"{path}@{latest}/go.mod")
+            # A dependency's go.mod is read as Go reads it: leniently (ParseLax).
+            parsed = modfile.parse_mod(
+                gostrings.decode_bytes(data), f"{path}@{latest}/go.mod", lax=True
+            )
         except ParseError as exc:
             note = f"cannot read retractions: {exc}"
             return ModuleFacts(path, versions, (), None, incompatible, note)
-        if not isinstance(parsed, modfile.ModFile):  # pragma: no cover - name ends in go.mod
-            return ModuleFacts(path, versions, (), None, incompatible)
         retractions = tuple(Retraction(r.low, r.high, r.rationale) for r in parsed.retract)
         deprecated = parsed.deprecated or None
         return ModuleFacts(path, versions, retractions, deprecated, incompatible)

@@ -943,3 +943,22 @@ def test_set_replace_old_version_only_matches_exactly() -> None:
 
 def test_stress_files_exist() -> None:
     assert len([p for p in STRESS.iterdir() if p.suffix in (".mod", ".work")]) >= 60
+
+
+def test_lax_reads_a_dependency_go_mod_as_go_does() -> None:
+    """ParseLax: only module, go, require and retract count; the rest is ignored."""
+    text = (
+        "module example.com/dep // the path\n\ngo 1.30\n\nfuturedirective x y\n"
+        "future (\n\ta b\n)\n"
+        "replace example.com/a => ../a\nexclude example.com/b v1.0.0\n"
+        "require example.com/c v1.2.0\n\n// Broken.\nretract v1.0.1\n"
+    )
+    with pytest.raises(ParseError):
+        modfile.parse_mod(text)
+    lax = modfile.parse_mod(text, lax=True)
+    assert lax.module_path == "example.com/dep"
+    assert [(r.path, r.version) for r in lax.require] == [("example.com/c", "v1.2.0")]
+    assert [(r.low, r.rationale) for r in lax.retract] == [("v1.0.1", "Broken.")]
+    assert lax.replace == () and lax.exclude == ()
+    with pytest.raises(ParseError):
+        modfile.parse_mod("module x\nrequire (\n", lax=True)  # syntax errors still count
