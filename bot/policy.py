@@ -70,9 +70,11 @@ path and its ``when`` holds. Every matching rule applies, in file order:
    ``group`` and ``automerge`` are overridden: the last matching rule that sets them wins
    over the action entry's value.
 
-*Version ranges* (``ignore``) are whitespace-separated terms that must all hold:
-``>=v2.0.0``, ``<v1.5.0``, ``>v1``, ``<=v1.2.3``, ``=v1.2.3`` or a complete ``v1.2.3``
-(one version), and wildcards ``v1.x`` / ``v1.4.x`` (``*`` works for ``x``).
+*Version ranges* (``ignore``) are tested against the candidate's version; each is
+whitespace-separated terms that must all hold: ``>=v2.0.0``, ``<v1.5.0``, ``>v1``,
+``<=v1.2.3``, ``=v1.2.3`` or a complete ``v1.2.3`` (one version; a bare ``v2`` is
+refused as ambiguous), and wildcards ``v1.x`` / ``v1.4.x`` (``*`` works for ``x``).
+Versions compare as Go's semver does (prereleases sort before their release).
 
 *Flags* add labels/reviewers/assignees whenever their ``when`` holds and the action is
 not ``skip`` (e.g. "unmaintained", "deprecated").

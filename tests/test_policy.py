@@ -235,6 +235,14 @@ def test_full_policy_parses() -> None:
     }
 
 
+def test_the_module_docstring_example_is_valid() -> None:
+    doc = policy.__doc__ or ""
+    block = doc.split("::\n\n", 1)[1].split("\n\nSemantics", 1)[0]
+    p = parse_policy(textwrap.dedent(block), "docstring")
+    assert [a.action for a in p.actions] == ["draft", "pr", "skip"]
+    assert p.rules[0].allow == ("patch", "minor")
+
+
 def test_levels_left_out_score_zero() -> None:
     p = parse_policy("factors: {semver: {patch: 5}}\n")
     assert p.factors.of("semver", "patch") == 5
