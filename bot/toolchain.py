@@ -193,7 +193,7 @@ _PARSING_GOMOD = re.compile(_MOD_AT + r"(?: requires \S+)?: parsing go\.mod")
 _AUTH = re.compile(
     r"401 Unauthorized|403 Forbidden|terminal prompts disabled|could not read Username"
     r"|could not read Password|Authentication failed|Permission denied \(publickey"
-    r"|refusing to pass credentials|verifying \S+: reading \S+/lookup/\S+: (?:404|410)"
+    r"|refusing to pass credentials|verifying [^\n]*?: reading \S+/lookup/\S+: (?:404|410)"
 )
 _NOT_FOUND = re.compile(
     r"404 Not Found|410 Gone|unknown revision|no matching versions for query"
