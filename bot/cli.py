@@ -17,7 +17,7 @@ from bot import __version__
 from bot.errors import EXIT_OK, EXIT_USAGE, BotError, InputError, UsageError
 
 if TYPE_CHECKING:
-    from bot.plan import ProgressFn
+    from bot.plan import PlanReport, ProgressFn
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,14 +76,13 @@ def _progress_printer(stream: TextIO) -> tuple[ProgressFn, Callable[[], None]]:
     return plain, lambda: None
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Show which upgrades exist for every go.mod under PATH."""
+def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanReport:
+    """Build the real collaborators from settings and flags, and plan ``args.path``."""
     import asyncio
     import time
 
-    from rich.console import Console
-
-    from bot import report, settings
+    from bot import policy as policies
+    from bot import settings
     from bot.cache import Cache
     from bot.goproxy import ProxyClient
     from bot.plan import PlanReport, plan_files
@@ -91,6 +90,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
+    repo_root = root if root.is_dir() else root.parent
+    policy = (
+        policies.load_policy_file(Path(args.policy))
+        if args.policy
+        else policies.load_policy(repo_root)
+    )
     overrides = {"GOPROXY": args.goproxy} if args.goproxy is not None else {}
     go_settings = settings.load_go_settings(overrides=overrides)
     run = settings.load_run_settings()
@@ -106,7 +111,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         async with ProxyClient(go_settings, cache, concurrency=args.concurrency) as client:
             try:
                 files, workspaces = await plan_files(
-                    root, client, direct_only=args.direct_only, progress=progress
+                    root,
+                    client,
+                    direct_only=args.direct_only,
+                    progress=progress,
+                    policy=policy,
+                    only_module=only_module,
                 )
             finally:
                 finish()
@@ -119,17 +129,38 @@ def cmd_plan(args: argparse.Namespace) -> int:
             }
             return PlanReport(str(root), go_settings.goproxy_redacted, files, workspaces, stats)
 
-    result = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Show which upgrades exist for every go.mod under PATH, and what the policy decides."""
+    from rich.console import Console
+
+    from bot import report, settings
+
+    result = _run_plan(args)
     if args.json:
         sys.stdout.write(report.plan_json(result))
     else:
         # Off a terminal (CI logs, pipes) keep rows on one line instead of folding at 80.
         width = None if sys.stdout.isatty() else 250
         report.print_plan_table(result, Console(width=width, highlight=False))
-    summary = args.markdown or run.step_summary
+    summary = args.markdown or settings.load_run_settings().step_summary
     if summary:
         with Path(summary).open("a", encoding="utf-8") as fh:
             fh.write(report.plan_markdown(result))
+    return EXIT_USAGE if result.has_bad_files else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print every signal, factor, rule and the action for each candidate of MODULE."""
+    from bot import report
+
+    result = _run_plan(args, only_module=args.module)
+    text = report.explain_text(result, args.module)
+    if text is None:
+        raise InputError(f"{args.module} is not required by any go.mod under {args.path}")
+    sys.stdout.write(text)
     return EXIT_USAGE if result.has_bad_files else EXIT_OK
 
 
@@ -167,6 +198,25 @@ def cmd_policy_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lookup_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that look modules up (plan, explain)."""
+    p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
+    p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
+    p.add_argument(
+        "--policy", metavar="FILE", help="policy file (default: the repository's, else built-in)"
+    )
+    p.add_argument("--concurrency", type=int, default=32, help="proxy requests in flight")
+    p.add_argument("--cache-dir", metavar="DIR", help="proxy cache directory")
+    p.add_argument(
+        "--cache-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long @v/list and @latest answers stay fresh",
+    )
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = _Parser(prog="gomodbot", description="Keep Go modules current.")
@@ -183,20 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show which upgrades exist for every go.mod under PATH")
     p.add_argument("path", nargs="?", default=".", help="a checkout, a directory or a go.mod")
     p.add_argument("--json", action="store_true", help="print the documented JSON report")
-    p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
-    p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
     p.add_argument("--markdown", metavar="FILE", help="append a Markdown summary to FILE")
-    p.add_argument("--concurrency", type=int, default=32, help="proxy requests in flight")
-    p.add_argument("--cache-dir", metavar="DIR", help="proxy cache directory")
-    p.add_argument(
-        "--cache-ttl",
-        type=float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="how long @v/list and @latest answers stay fresh",
-    )
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    _lookup_options(p)
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("explain", help="explain the decision for every candidate of MODULE")
+    p.add_argument("module", help="a module path as required in go.mod")
+    p.add_argument("path", nargs="?", default=".", help="a checkout, a directory or a go.mod")
+    _lookup_options(p)
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("policy", help="check a policy file, or print its JSON Schema")
     policy_sub = p.add_subparsers(dest="policy_command", metavar="COMMAND", parser_class=_Parser)

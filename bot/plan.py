@@ -20,15 +20,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot import candidates, gostrings, modfile, semver
 from bot.candidates import Chosen, NeedGoMod, NeedLatest, Retraction
+from bot.decide import Decision, decide
 from bot.discover import discover, resolve_use_dir
 from bot.errors import BotError, InputError, ParseError, ProxyError
 from bot.goproxy import ProxyClient
+from bot.maintenance import maintenance_signals
+from bot.policy import Policy
+from bot.signals import (
+    CandidateSignals,
+    DependencyKind,
+    MaintenanceSignals,
+    SecuritySignals,
+    SemverKind,
+)
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -59,6 +69,23 @@ class RequirementPlan:
     deprecated: str | None = None
     skipped: str | None = None
     error: str | None = None
+    dependency: DependencyKind = "direct"
+    maintenance: MaintenanceSignals | None = None
+    security: SecuritySignals | None = None
+    decisions: tuple[CandidateDecision, ...] = ()
+
+
+@dataclass(frozen=True)
+class CandidateDecision:
+    """One candidate upgrade of a requirement, its signals, and what the policy decided.
+
+    ``names`` says which columns it is (``patch``, ``latest``, ``major``, ``security``);
+    one version can be several at once."""
+
+    names: tuple[str, ...]
+    found: Found
+    signals: CandidateSignals
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -105,6 +132,7 @@ class ModuleFacts:
     deprecated: str | None
     incompatible_majors: tuple[int, ...]
     note: str | None = None
+    latest: str | None = None  # the newest version, ignoring exclusions and retractions
 
 
 @dataclass(frozen=True)
@@ -118,6 +146,19 @@ class _Req:
     excluded: frozenset[str]
     target: Found | None
     skipped: str | None
+    dependency: DependencyKind = "direct"
+
+
+def semver_kind(current: str, version: str, new_path: bool) -> SemverKind:
+    """The policy's semver factor for a move (a new major path is always ``major``)."""
+    if new_path:
+        return "major"
+    kind = semver.move_kind(current, version).value
+    if kind == "downgrade":
+        return "rollback"
+    if kind in ("patch", "minor", "major", "prerelease", "pseudo"):
+        return kind  # type: ignore[return-value]
+    return "patch"  # "none" (same version): not a candidate; keep a harmless level
 
 
 class Resolver:
@@ -130,6 +171,57 @@ class Resolver:
     def __init__(self, client: ProxyClient) -> None:
         self.client = client
         self._tasks: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+
+    async def maintenance(
+        self, path: str, policy: Policy, now: datetime, current_time: datetime | None
+    ) -> MaintenanceSignals:
+        """The maintenance level of module ``path`` under ``policy``'s thresholds.
+
+        Release times come from ``.info`` of the newest releases: as many as the policy's
+        ``min-releases-per-year`` needs (the newest one is usually fetched already)."""
+        facts = await self.facts(path)
+        releases = [v for v in reversed(facts.versions) if not semver.prerelease(v)]
+        need = max(1, policy.maintenance.min_releases_per_year)
+        times = await asyncio.gather(*(self._time_or_none(path, v) for v in releases[:need]))
+        latest_release = times[0] if times else None
+        return maintenance_signals(
+            thresholds=policy.maintenance,
+            now=now,
+            latest_release=latest_release,
+            recent_release_times=times,
+            current_time=current_time,
+            deprecated=facts.deprecated,
+        )
+
+    async def assess(self, plan: RequirementPlan, policy: Policy, now: datetime) -> RequirementPlan:
+        """Add maintenance signals and a policy decision for every candidate of ``plan``."""
+        if plan.skipped or plan.error:
+            return plan
+        target = plan.replacement or Found(plan.module, plan.version)
+        try:
+            maint = await self.maintenance(target.module, policy, now, plan.current_time)
+        except (ProxyError, BotError):
+            maint = None
+        named: dict[tuple[str, str], tuple[list[str], Found]] = {}
+        for name, found in (("patch", plan.patch), ("latest", plan.latest), ("major", plan.major)):
+            if found is not None:
+                named.setdefault((found.module, found.version), ([], found))[0].append(name)
+        decisions: list[CandidateDecision] = []
+        for (module, version), (names, found) in named.items():
+            sig = CandidateSignals(
+                module=plan.module,
+                current=plan.version,
+                target_module=module,
+                version=version,
+                kind=semver_kind(target.version, version, module != target.module),
+                dependency=plan.dependency,
+                age_days=None if found.time is None else max(0, (now - found.time).days),
+                current_retracted=plan.retracted is not None,
+                maintenance=maint.level if maint else "active",
+                published=found.time,
+            )
+            decisions.append(CandidateDecision(tuple(names), found, sig, decide(policy, sig)))
+        return _replace(plan, maintenance=maint, decisions=tuple(decisions))
 
     def _once(self, key: tuple[Any, ...], make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         task = self._tasks.get(key)
@@ -227,14 +319,16 @@ class Resolver:
             )
         except ParseError as exc:
             note = f"cannot read retractions: {exc}"
-            return ModuleFacts(path, versions, (), None, incompatible, note)
+            return ModuleFacts(path, versions, (), None, incompatible, note, latest)
         retractions = tuple(Retraction(r.low, r.high, r.rationale) for r in parsed.retract)
         deprecated = parsed.deprecated or None
-        return ModuleFacts(path, versions, retractions, deprecated, incompatible)
+        return ModuleFacts(path, versions, retractions, deprecated, incompatible, None, latest)
 
     async def plan(self, req: _Req, want_major: bool) -> RequirementPlan:
         """The plan of one requirement (errors become values)."""
-        base = RequirementPlan(req.module, req.version, req.indirect, req.line, req.target)
+        base = RequirementPlan(
+            req.module, req.version, req.indirect, req.line, req.target, dependency=req.dependency
+        )
         if req.skipped:
             return _replace(base, skipped=req.skipped)
         target = req.target or Found(req.module, req.version)
@@ -344,8 +438,11 @@ def _requirements_of(
         excluded.setdefault(ex.path, set()).add(ex.version)
     # go.work replacements win over the module's own (as the go command applies them).
     replaces = list(work_replaces) + list(parsed.replace)
+    tools = [t.path for t in parsed.tool]
     out: list[_Req] = []
     for r in parsed.require:
+        is_tool = any(t == r.path or t.startswith(r.path + "/") for t in tools)
+        kind: DependencyKind = "tool" if is_tool else "indirect" if r.indirect else "direct"
         rep = next(
             (x for x in replaces if x.old_path == r.path and x.old_version == r.version), None
         ) or next((x for x in replaces if x.old_path == r.path and not x.old_version), None)
@@ -365,6 +462,7 @@ def _requirements_of(
                 frozenset(excluded.get(r.path, ())),
                 target,
                 skipped,
+                kind,
             )
         )
     return out
@@ -376,8 +474,16 @@ async def plan_files(
     *,
     direct_only: bool = False,
     progress: ProgressFn | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+    only_module: str | None = None,
 ) -> tuple[tuple[FilePlan, ...], tuple[WorkspacePlan, ...]]:
-    """Plan every go.mod under ``root`` with ``client`` (see module docstring)."""
+    """Plan every go.mod under ``root`` with ``client`` (see module docstring).
+
+    With a ``policy``, every candidate also gets its signals and the policy's decision
+    (``now`` is the clock for release ages; default: the current time). ``only_module``
+    limits the plan to the requirements of that module (or replaced by it)."""
+    when = now or datetime.now(UTC)
     found = discover(root)
     base = found.root
     workspaces: list[WorkspacePlan] = []
@@ -417,18 +523,29 @@ async def plan_files(
         for req in _requirements_of(mod_or_none, work_replaces.get(gm, ())):
             if direct_only and req.indirect:
                 continue
+            if only_module is not None and only_module not in (
+                req.module,
+                req.target.module if req.target else None,
+            ):
+                continue
             jobs.append((i, req))
 
     total = len(jobs)
     done = 0
     memo: dict[tuple[Any, ...], asyncio.Task[RequirementPlan]] = {}
 
+    async def planned(req: _Req) -> RequirementPlan:
+        result = await resolver.plan(req, want_major=req.dependency != "indirect")
+        if policy is not None:
+            result = await resolver.assess(result, policy, when)
+        return result
+
     async def run(req: _Req) -> RequirementPlan:
         nonlocal done
-        key = (req.module, req.version, req.indirect, req.excluded, req.target, req.skipped)
+        key = (req.module, req.version, req.dependency, req.excluded, req.target, req.skipped)
         task = memo.get(key)
         if task is None:
-            task = asyncio.ensure_future(resolver.plan(req, want_major=not req.indirect))
+            task = asyncio.ensure_future(planned(req))
             memo[key] = task
         result = await task
         done += 1

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.plan import FilePlan, Found, PlanReport, RequirementPlan
+from bot.plan import CandidateDecision, FilePlan, Found, PlanReport, RequirementPlan
+from bot.signals import MaintenanceSignals, SecuritySignals
 
 PLAN_SCHEMA = "gomodbot.plan/1"
 
@@ -69,7 +70,70 @@ def requirement_json(r: RequirementPlan) -> dict[str, Any]:
         "current_time": _iso(r.current_time),
         "latest_time": _iso(r.latest.time) if r.latest else None,
         "patch_time": _iso(r.patch.time) if r.patch else None,
+        "dependency": r.dependency,
+        "security": _security_json(r.security),
+        "maintenance": r.maintenance.level if r.maintenance else None,
+        "maintenance_reasons": list(r.maintenance.reasons) if r.maintenance else [],
+        "decisions": [_decision_json(d) for d in r.decisions],
     }
+
+
+def _security_json(s: SecuritySignals | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "advisories": [
+            {
+                "id": f.advisory.id,
+                "aliases": list(f.advisory.aliases),
+                "summary": f.advisory.summary,
+                "reachability": f.reachability,
+                "fixed_in": f.fixed_in,
+            }
+            for f in s.findings
+        ],
+        "lowest_fix": s.lowest_fix,
+        "lowest_fix_module": s.lowest_fix_module,
+        "analysed": s.analysed,
+        "note": s.note,
+    }
+
+
+def _decision_json(d: CandidateDecision) -> dict[str, Any]:
+    dec = d.decision
+    return {
+        "candidates": list(d.names),
+        "module": d.found.module,
+        "version": d.found.version,
+        "kind": d.signals.kind,
+        "score": dec.score,
+        "action": dec.action,
+        "labels": list(dec.labels),
+        "reviewers": list(dec.reviewers),
+        "assignees": list(dec.assignees),
+        "automerge": dec.automerge,
+        "group": dec.group,
+        "skipped_reason": dec.skipped_reason,
+        "rules": list(dec.rules_matched),
+        "reasons": [
+            {"factor": r.factor, "level": r.level, "points": r.points, "text": r.text}
+            for r in dec.reasons
+        ],
+    }
+
+
+def decision_cell(r: RequirementPlan) -> str:
+    """``latest: pr (85)`` for each candidate of a requirement, joined."""
+    return ", ".join(
+        f"{'/'.join(d.names)}: {d.decision.action} ({d.decision.score})" for d in r.decisions
+    )
+
+
+def maintenance_note(m: MaintenanceSignals | None) -> str | None:
+    """A note for the table when a dependency is not actively maintained."""
+    if m is None or m.level in ("active", "deprecated"):
+        return None  # deprecation has its own note
+    return f"maintenance: {m.level}"
 
 
 def plan_json(report: PlanReport) -> str:
@@ -108,6 +172,10 @@ def notes_of(r: RequirementPlan) -> list[str]:
         notes.append(f"deprecated: {r.deprecated}")
     if r.replacement:
         notes.append(f"replaced by {r.replacement.module} {r.replacement.version}")
+    if (m := maintenance_note(r.maintenance)) is not None:
+        notes.append(m)
+    if r.security and r.security.findings:
+        notes.append("vulnerable: " + ", ".join(r.security.ids))
     if r.indirect:
         notes.append("indirect")
     return notes
@@ -124,17 +192,23 @@ def _cell(f: Found | None, now: datetime, with_module: bool = False) -> str:
 def _file_table(f: FilePlan, now: datetime) -> Table:
     title = f"{f.path}" + (f" — {f.module}" if f.module else "")
     table = Table(title=Text(title), box=box.SIMPLE_HEAD, title_justify="left", expand=False)
-    for col in ("module", "current", "patch", "latest", "major", "notes"):
+    decided = any(r.decisions for r in f.requirements)
+    cols = ["module", "current", "patch", "latest", "major"]
+    cols += ["decision", "notes"] if decided else ["notes"]
+    for col in cols:
         table.add_column(col, overflow="fold")
     for r in f.requirements:
-        table.add_row(
+        row = [
             Text(r.module),
             Text(r.version),
             Text(_cell(r.patch, now)),
             Text(_cell(r.latest, now)),
             Text(_cell(r.major, now, with_module=True)),
-            Text("; ".join(notes_of(r))),
-        )
+        ]
+        if decided:
+            row.append(Text(decision_cell(r)))
+        row.append(Text("; ".join(notes_of(r))))
+        table.add_row(*row)
     return table
 
 
@@ -216,3 +290,61 @@ def plan_markdown(report: PlanReport, now: datetime | None = None) -> str:
             out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
         out.append("")
     return "\n".join(out)
+
+
+def _when(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "release time unknown"
+    return f"published {_iso(when)} ({max(0, (now - when).days)} days ago)"
+
+
+def explain_text(report: PlanReport, module: str, now: datetime | None = None) -> str | None:
+    """``gomodbot explain``: every signal, factor, rule and action for one module (None if
+    no go.mod requires it)."""
+    from bot.decide import explain_lines
+
+    now = now or datetime.now(UTC)
+    out: list[str] = []
+    for f in report.files:
+        for r in f.requirements:
+            if module not in (r.module, r.replacement.module if r.replacement else None):
+                continue
+            out.append(f"{r.module} {r.version} in {f.path} (line {r.line}), {r.dependency}")
+            if r.replacement:
+                out.append(f"  replaced by {r.replacement.module} {r.replacement.version}")
+            out.append(f"  current version: {_when(r.current_time, now)}")
+            for label, value in (
+                ("skipped", r.skipped),
+                ("error", r.error),
+                ("retracted", r.retracted),
+                ("deprecated", r.deprecated),
+            ):
+                if value:
+                    out.append(f"  {label}: {value}")
+            if r.maintenance is not None:
+                out.append(f"  maintenance: {r.maintenance.level}")
+                out += [f"    - {reason}" for reason in r.maintenance.reasons]
+            if r.security is None:
+                out.append("  security: not checked")
+            elif not r.security.findings:
+                out.append("  security: no known advisory affects this version")
+            else:
+                out.append("  security:")
+                for finding in r.security.findings:
+                    adv = finding.advisory
+                    aliases = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
+                    fixed = f", fixed in {finding.fixed_in}" if finding.fixed_in else ", no fix"
+                    out.append(
+                        f"    - {adv.id}{aliases}: {adv.summary} [{finding.reachability}{fixed}]"
+                    )
+            if not r.decisions:
+                out.append("  no candidate upgrade")
+            for d in r.decisions:
+                out.append("")
+                out.append(
+                    f"  candidate {'/'.join(d.names)}: {d.found.module} {d.found.version} "
+                    f"({d.signals.kind}, {_when(d.found.time, now)})"
+                )
+                out += [f"    {line}" for line in explain_lines(d.decision)]
+            out.append("")
+    return "\n".join(out) if out else None
