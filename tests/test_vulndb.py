@@ -449,3 +449,27 @@ def test_bad_urls_are_config_errors() -> None:
     for url in ("ftp://example.com/db", "vuln.go.dev", "file://host/db", "file:relative"):
         with pytest.raises(ConfigError, match="GOVULNDB"):
             VulnDBClient(url)
+
+
+def test_vuln_settings(tmp_path: Path) -> None:
+    from bot.settings import DEFAULT_GOVULNDB, load_vuln_settings
+
+    tool = tmp_path / "bin" / "govulncheck"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    path = str(tool.parent)
+
+    default = load_vuln_settings({})
+    assert (default.govulndb, default.govulncheck) == (DEFAULT_GOVULNDB, None)
+    on_path = load_vuln_settings({"PATH": path, "GOVULNDB": "file:///srv/vulndb/"})
+    assert (on_path.govulndb, on_path.govulncheck) == ("file:///srv/vulndb", str(tool))
+    assert load_vuln_settings({"PATH": path, "GOMODBOT_GOVULNCHECK": "off"}).govulncheck is None
+    named = load_vuln_settings({"PATH": path, "GOMODBOT_GOVULNCHECK": "govulncheck"})
+    assert named.govulncheck == str(tool)
+    explicit = load_vuln_settings({"GOMODBOT_GOVULNCHECK": "/opt/x/govulncheck"})
+    assert explicit.govulncheck == "/opt/x/govulncheck"
+    secret = load_vuln_settings({"GOVULNDB": "https://me:s3cr3t-word@vuln.example.com"})
+    assert "s3cr3t" not in repr(secret) and "s3cr3t" not in secret.govulndb_redacted
+    with pytest.raises(ConfigError, match="GOVULNDB"):
+        load_vuln_settings({"GOVULNDB": "vuln.example.com"})
