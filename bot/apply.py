@@ -47,10 +47,12 @@ from bot.errors import (
     BotError,
     ConfigError,
     GoModuleNotFoundError,
+    ModuleSyntaxError,
     NotRequiredError,
     ToolchainError,
     ToolchainTimeoutError,
     ToolchainTooOldError,
+    UsageError,
 )
 from bot.toolchain import GoRunner, compare_go_versions, is_go_version
 
@@ -70,6 +72,7 @@ __all__ = [
     "choose_rollback",
     "commit_message",
     "describe",
+    "parse_target",
     "verify",
 ]
 
@@ -274,6 +277,24 @@ class SkippedChange:
 
 
 ApplyResult = AppliedChange | SkippedChange
+
+
+def parse_target(text: str) -> tuple[str, str]:
+    """``MODULE@VERSION`` -> ``(module, version)``; :class:`UsageError` unless the module
+    path is valid and the version is a canonical semantic version that fits its major
+    (``example.com/x/v2@v2.1.0``)."""
+    module, sep, version = text.rpartition("@")
+    if not sep or not module or not version:
+        raise UsageError(f"expected MODULE@VERSION, got {text!r}")
+    try:
+        modpath.check(module, version)
+    except ModuleSyntaxError as exc:
+        raise UsageError(str(exc)) from None
+    if modpath.canonical_version(version) != version:
+        raise UsageError(
+            f"{text}: give the full version ({modpath.canonical_version(version)}), not {version}"
+        )
+    return module, version
 
 
 # ---------------------------------------------------------------------------------------
