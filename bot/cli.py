@@ -198,6 +198,69 @@ def cmd_policy_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    """Apply MODULE@VERSION to a local checkout, verify it, and commit it on a new branch
+    (the checkout's own branch is checked out again afterwards)."""
+    from bot import settings
+    from bot.apply import (
+        ApplyOptions,
+        SkippedChange,
+        apply_change,
+        commit_message,
+        describe,
+        parse_target,
+    )
+    from bot.errors import EXIT_FAILURES
+    from bot.repo import Workspace, is_valid_branch, module_branch
+    from bot.toolchain import GoRunner
+
+    module, version = parse_target(args.target)
+    root = Path(args.path)
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory")
+    overrides = {"GOPROXY": args.goproxy} if args.goproxy is not None else {}
+    go_settings = settings.load_go_settings(overrides=overrides)
+    with Workspace.open(root, environ=go_settings.environ) as ws:
+        branch = args.branch or module_branch(module)
+        if not is_valid_branch(branch):
+            raise UsageError(f"--branch {branch!r}: not a valid branch name")
+        if ws.branch_exists(branch):
+            raise UsageError(f"branch {branch} already exists (pass --branch NAME)")
+        if not ws.is_clean():
+            raise UsageError(f"{ws.root}: commit or stash your changes first")
+        untracked = set(ws.changed_files())
+        options = ApplyOptions(
+            tidy=not args.no_tidy, verify=not args.no_verify, run_tests=args.test
+        )
+        try:
+            result = apply_change(
+                root, module, version, GoRunner.from_settings(go_settings), options
+            )
+        except BotError:
+            ws.restore(set(ws.changed_files()) - untracked)
+            raise
+        if isinstance(result, SkippedChange):
+            print(describe(result), end="")
+            return EXIT_OK
+        ours = sorted(set(ws.changed_files()) - untracked)
+        if not ours:
+            print(f"nothing to change: {module} is already at {version}")
+            return EXIT_OK
+        start = ws.current_branch() or ws.head()
+        ws.create_branch(branch)
+        sha = ws.commit(commit_message(result), ours)
+        ws.switch(start)
+        print(describe(result), end="")
+        print(f"committed {sha[:12]} on branch {branch} ({start} is checked out again)")
+        if result.verification is not None and not result.verification.passed:
+            print(
+                f"gomodbot: verification failed; branch {branch} is committed anyway",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURES
+    return EXIT_OK
+
+
 def _lookup_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that look modules up (plan, explain)."""
     p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
@@ -252,6 +315,20 @@ def build_parser() -> argparse.ArgumentParser:
     pp.set_defaults(func=cmd_policy_validate)
     pp = policy_sub.add_parser("schema", help="print the JSON Schema of policy files")
     pp.set_defaults(func=cmd_policy_schema)
+
+    p = sub.add_parser(
+        "apply", help="apply MODULE@VERSION to a checkout, verify, commit on a branch"
+    )
+    p.add_argument(
+        "target", metavar="MODULE@VERSION", help="e.g. example.com/x@v1.2.3 or a new major"
+    )
+    p.add_argument("path", nargs="?", default=".", help="a git checkout (default: .)")
+    p.add_argument("--no-tidy", action="store_true", help="do not run go mod tidy")
+    p.add_argument("--no-verify", action="store_true", help="do not build and vet the result")
+    p.add_argument("--test", action="store_true", help="also run go test ./... (runs project code)")
+    p.add_argument("--branch", metavar="NAME", help="default: gomodbot/<module>@v<major>")
+    p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
+    p.set_defaults(func=cmd_apply)
     return parser
 
 
