@@ -86,6 +86,8 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
     from bot.cache import Cache
     from bot.goproxy import ProxyClient
     from bot.plan import PlanReport, plan_files
+    from bot.security import SecurityChecker
+    from bot.vulndb import VulnDBClient
 
     root = Path(args.path)
     if not root.exists():
@@ -104,11 +106,27 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
         if args.no_cache
         else Cache(Path(args.cache_dir) if args.cache_dir else run.cache_dir, ttl=args.cache_ttl)
     )
+    vuln = settings.load_vuln_settings(
+        overrides={"GOVULNDB": args.govulndb} if args.govulndb else None
+    )
     progress, finish = _progress_printer(sys.stderr)
     started = time.monotonic()
 
+    async def checker(db: VulnDBClient) -> SecurityChecker | None:
+        if not vuln.enabled:
+            return None
+        try:
+            await db.modified()  # one look before hundreds of lookups: is it reachable?
+        except BotError as exc:
+            print(f"gomodbot: security signals off: {exc}", file=sys.stderr)
+            return None
+        return SecurityChecker(db, govulncheck=vuln.govulncheck, env=go_settings.environ)
+
     async def go() -> PlanReport:
-        async with ProxyClient(go_settings, cache, concurrency=args.concurrency) as client:
+        async with (
+            ProxyClient(go_settings, cache, concurrency=args.concurrency) as client,
+            VulnDBClient(vuln.govulndb, cache, go_settings=go_settings) as db,
+        ):
             try:
                 files, workspaces = await plan_files(
                     root,
@@ -117,6 +135,7 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
                     progress=progress,
                     policy=policy,
                     only_module=only_module,
+                    security=await checker(db),
                 )
             finally:
                 finish()
@@ -266,6 +285,9 @@ def _lookup_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
     p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
     p.add_argument(
+        "--govulndb", metavar="URL", help="vulnerability database (GOVULNDB; `off` disables)"
+    )
+    p.add_argument(
         "--policy", metavar="FILE", help="policy file (default: the repository's, else built-in)"
     )
     p.add_argument("--concurrency", type=int, default=32, help="proxy requests in flight")
@@ -328,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", action="store_true", help="also run go test ./... (runs project code)")
     p.add_argument("--branch", metavar="NAME", help="default: gomodbot/<module>@v<major>")
     p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
+    p.add_argument(
+        "--govulndb", metavar="URL", help="vulnerability database (GOVULNDB; `off` disables)"
+    )
     p.set_defaults(func=cmd_apply)
     return parser
 

@@ -32,6 +32,7 @@ from bot.errors import BotError, InputError, ParseError, ProxyError
 from bot.goproxy import ProxyClient
 from bot.maintenance import maintenance_signals
 from bot.policy import Policy
+from bot.security import CandidateSecurity, SecurityChecker
 from bot.signals import (
     CandidateSignals,
     DependencyKind,
@@ -72,6 +73,7 @@ class RequirementPlan:
     dependency: DependencyKind = "direct"
     maintenance: MaintenanceSignals | None = None
     security: SecuritySignals | None = None
+    security_fix: Found | None = None  # the lowest version fixing every advisory
     decisions: tuple[CandidateDecision, ...] = ()
 
 
@@ -96,6 +98,7 @@ class FilePlan:
     module: str | None
     requirements: tuple[RequirementPlan, ...] = ()
     error: str | None = None
+    go_security: SecuritySignals | None = None  # the Go standard library and toolchain
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,40 @@ class Resolver:
     def __init__(self, client: ProxyClient) -> None:
         self.client = client
         self._tasks: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+        self.majors: dict[str, dict[str, ModuleFacts]] = {}  # module -> found major paths
+
+    async def secure(
+        self, plan: RequirementPlan, req: _Req, checker: SecurityChecker, module_dir: Path
+    ) -> RequirementPlan:
+        """Add the advisories affecting the built version and the lowest version fixing
+        them (a ``security`` candidate when it is none of patch/latest/major)."""
+        if plan.skipped or plan.error:
+            return plan
+        target = plan.replacement or Found(plan.module, plan.version)
+        facts = await self.facts(target.module)
+        known = {target.module: facts, **self.majors.get(target.module, {})}
+        excluded = req.excluded if target.module == req.module else frozenset()
+
+        def allowed(path: str, version: str) -> bool:
+            f = known.get(path)
+            if path == target.module and version in excluded:
+                return False
+            return f is None or candidates.retraction_for(version, f.retractions) is None
+
+        signals = await checker.requirement(
+            target.module,
+            target.version,
+            versions_by_path={p: f.versions for p, f in known.items()},
+            allowed=allowed,
+            module_dir=module_dir,
+        )
+        fix: Found | None = None
+        if signals.lowest_fix:
+            path = signals.lowest_fix_module or target.module
+            fix = Found(
+                path, signals.lowest_fix, await self._time_or_none(path, signals.lowest_fix)
+            )
+        return _replace(plan, security=signals, security_fix=fix)
 
     async def maintenance(
         self, path: str, policy: Policy, now: datetime, current_time: datetime | None
@@ -193,7 +230,13 @@ class Resolver:
             deprecated=facts.deprecated,
         )
 
-    async def assess(self, plan: RequirementPlan, policy: Policy, now: datetime) -> RequirementPlan:
+    async def assess(
+        self,
+        plan: RequirementPlan,
+        policy: Policy,
+        now: datetime,
+        checker: SecurityChecker | None = None,
+    ) -> RequirementPlan:
         """Add maintenance signals and a policy decision for every candidate of ``plan``."""
         if plan.skipped or plan.error:
             return plan
@@ -203,11 +246,19 @@ class Resolver:
         except (ProxyError, BotError):
             maint = None
         named: dict[tuple[str, str], tuple[list[str], Found]] = {}
-        for name, found in (("patch", plan.patch), ("latest", plan.latest), ("major", plan.major)):
+        for name, found in (
+            ("patch", plan.patch),
+            ("latest", plan.latest),
+            ("major", plan.major),
+            ("security", plan.security_fix),
+        ):
             if found is not None:
                 named.setdefault((found.module, found.version), ([], found))[0].append(name)
         decisions: list[CandidateDecision] = []
         for (module, version), (names, found) in named.items():
+            sec = CandidateSecurity()
+            if checker is not None and plan.security is not None:
+                sec = await checker.candidate(plan.security, target.module, module, version)
             sig = CandidateSignals(
                 module=plan.module,
                 current=plan.version,
@@ -219,6 +270,10 @@ class Resolver:
                 current_retracted=plan.retracted is not None,
                 maintenance=maint.level if maint else "active",
                 published=found.time,
+                security=sec.security,
+                fixes=sec.fixes,
+                still_affected=sec.still_affected,
+                only_fix=sec.only_fix,
             )
             decisions.append(CandidateDecision(tuple(names), found, sig, decide(policy, sig)))
         return _replace(plan, maintenance=maint, decisions=tuple(decisions))
@@ -397,6 +452,7 @@ class Resolver:
                 for p in candidates.next_probes(path, found_n, [_path_major(q) for q in probed])
                 if p not in probed
             ]
+        self.majors[path] = {p: f for p, f in probed.items() if f is not None and f.versions}
         best: Found | None = None
         for p, f in sorted(probed.items(), key=lambda kv: _path_major(kv[0])):
             if f is None or not f.versions:
@@ -477,12 +533,14 @@ async def plan_files(
     policy: Policy | None = None,
     now: datetime | None = None,
     only_module: str | None = None,
+    security: SecurityChecker | None = None,
 ) -> tuple[tuple[FilePlan, ...], tuple[WorkspacePlan, ...]]:
     """Plan every go.mod under ``root`` with ``client`` (see module docstring).
 
     With a ``policy``, every candidate also gets its signals and the policy's decision
     (``now`` is the clock for release ages; default: the current time). ``only_module``
-    limits the plan to the requirements of that module (or replaced by it)."""
+    limits the plan to the requirements of that module (or replaced by it). With a
+    ``security`` checker, advisories, their fixes and reachability are added too."""
     when = now or datetime.now(UTC)
     found = discover(root)
     base = found.root
@@ -534,18 +592,30 @@ async def plan_files(
     done = 0
     memo: dict[tuple[Any, ...], asyncio.Task[RequirementPlan]] = {}
 
-    async def planned(req: _Req) -> RequirementPlan:
+    async def planned(req: _Req, module_dir: Path) -> RequirementPlan:
         result = await resolver.plan(req, want_major=req.dependency != "indirect")
+        if security is not None:
+            result = await resolver.secure(result, req, security, module_dir)
         if policy is not None:
-            result = await resolver.assess(result, policy, when)
+            result = await resolver.assess(result, policy, when, security)
         return result
 
-    async def run(req: _Req) -> RequirementPlan:
+    async def run(i: int, req: _Req) -> RequirementPlan:
         nonlocal done
-        key = (req.module, req.version, req.dependency, req.excluded, req.target, req.skipped)
+        module_dir = base / parsed_files[i][0].parent
+        key: tuple[Any, ...] = (
+            req.module,
+            req.version,
+            req.dependency,
+            req.excluded,
+            req.target,
+            req.skipped,
+        )
+        if security is not None:  # reachability is a property of the requiring module
+            key += (module_dir,)
         task = memo.get(key)
         if task is None:
-            task = asyncio.ensure_future(planned(req))
+            task = asyncio.ensure_future(planned(req, module_dir))
             memo[key] = task
         result = await task
         done += 1
@@ -553,7 +623,16 @@ async def plan_files(
             progress(done, total, req.module)
         return _replace(result, line=req.line)
 
-    results = await asyncio.gather(*(run(req) for _i, req in jobs))
+    async def go_security(i: int) -> SecuritySignals | None:
+        _gm, mod, _err = parsed_files[i]
+        if security is None or mod is None:
+            return None
+        return await security.go(mod.go, mod.toolchain, module_dir=base / parsed_files[i][0].parent)
+
+    results, go_signals = await asyncio.gather(
+        asyncio.gather(*(run(i, req) for i, req in jobs)),
+        asyncio.gather(*(go_security(i) for i in range(len(parsed_files)))),
+    )
     per_file: dict[int, list[RequirementPlan]] = {}
     for (i, _req), res in zip(jobs, results, strict=True):
         per_file.setdefault(i, []).append(res)
@@ -563,6 +642,7 @@ async def plan_files(
             parsed.module_path if parsed is not None else None,
             tuple(per_file.get(i, [])),
             err,
+            go_signals[i],
         )
         for i, (gm, parsed, err) in enumerate(parsed_files)
     )

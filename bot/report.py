@@ -72,6 +72,7 @@ def requirement_json(r: RequirementPlan) -> dict[str, Any]:
         "patch_time": _iso(r.patch.time) if r.patch else None,
         "dependency": r.dependency,
         "security": _security_json(r.security),
+        "security_fix": _found_json(r.security_fix),
         "maintenance": r.maintenance.level if r.maintenance else None,
         "maintenance_reasons": list(r.maintenance.reasons) if r.maintenance else [],
         "decisions": [_decision_json(d) for d in r.decisions],
@@ -94,6 +95,7 @@ def _security_json(s: SecuritySignals | None) -> dict[str, Any] | None:
         ],
         "lowest_fix": s.lowest_fix,
         "lowest_fix_module": s.lowest_fix_module,
+        "fix_toolchain": s.fix_toolchain,
         "analysed": s.analysed,
         "note": s.note,
     }
@@ -147,6 +149,7 @@ def plan_json(report: PlanReport) -> str:
                 "path": f.path,
                 "module": f.module,
                 "error": f.error,
+                "go_security": _security_json(f.go_security),
                 "requirements": [requirement_json(r) for r in f.requirements],
             }
             for f in report.files
@@ -231,10 +234,26 @@ def print_plan_table(report: PlanReport, console: Console, now: datetime | None 
             console.print(_file_table(f, now))
         lines = [line.rstrip() for line in cap.get().splitlines()]
         console.file.write("\n".join(lines) + "\n")
+        _print_go_security(f, console)
     for w in report.workspaces:
         if w.error:
             console.print(Text(f"{w.path}: {w.error}", style="red"))
     console.print(Text(summary_line(report)))
+
+
+def go_security_line(f: FilePlan) -> str | None:
+    """``go 1.22: GO-2024-1234, ... affect the standard library; fixed in go1.22.5``."""
+    s = f.go_security
+    if s is None or not s.findings:
+        return None
+    fix = f"; fixed in {s.fix_toolchain}" if s.fix_toolchain else ""
+    return f"Go toolchain: {', '.join(s.ids)} affect the standard library or toolchain{fix}"
+
+
+def _print_go_security(f: FilePlan, console: Console) -> None:
+    line = go_security_line(f)
+    if line:
+        console.print(Text(line))
 
 
 def summary_line(report: PlanReport) -> str:
@@ -270,6 +289,8 @@ def plan_markdown(report: PlanReport, now: datetime | None = None) -> str:
         if f.error:
             out += [f"Error: {md_escape(f.error)}", ""]
             continue
+        if (line := go_security_line(f)) is not None:
+            out += [md_escape(line), ""]
         rows = [r for r in f.requirements if r.latest or r.patch or r.major or notes_of(r)]
         if not rows:
             out += ["Everything is up to date.", ""]

@@ -584,6 +584,7 @@ class VulnSettings:
 
     govulndb: str = field(default=DEFAULT_GOVULNDB, repr=False)
     govulncheck: str | None = None
+    enabled: bool = True  # False: GOVULNDB=off, no security signals at all
 
     @property
     def govulndb_redacted(self) -> str:
@@ -616,10 +617,15 @@ def check_govulndb(url: str) -> str:
     return url.rstrip("/")
 
 
-def load_vuln_settings(environ: Mapping[str, str] | None = None) -> VulnSettings:
-    """Read :class:`VulnSettings` from ``environ`` (default: ``os.environ``); raises
-    :class:`ConfigError` for an unusable ``GOVULNDB``."""
-    env = os.environ if environ is None else environ
+def load_vuln_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None
+) -> VulnSettings:
+    """Read :class:`VulnSettings` from ``environ`` (default: ``os.environ``) and
+    ``overrides`` (command-line flags, which win); raises :class:`ConfigError` for an
+    unusable ``GOVULNDB``. ``GOVULNDB=off`` turns security signals off."""
+    env = {**(os.environ if environ is None else environ), **(overrides or {})}
+    if env.get("GOVULNDB", "") == "off":
+        return VulnSettings(DEFAULT_GOVULNDB, None, enabled=False)
     govulndb = check_govulndb(env.get("GOVULNDB", "") or DEFAULT_GOVULNDB)
     configured = env.get("GOMODBOT_GOVULNCHECK", "")
     path = env.get("PATH", "")

@@ -93,6 +93,7 @@ def run_plan(path: Path, *args: str, goproxy: str, tmp: Path) -> subprocess.Comp
         "GOENV": "off",
         "GOPROXY": goproxy,
         "GOMODBOT_CACHE_DIR": str(tmp / "cache"),
+        "GOVULNDB": "off",  # security signals have their own tests (test_plan_security.py)
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", "plan", str(path), *args],

@@ -72,6 +72,7 @@ def plan(root: Path, proxy: ProxyServer, tmp: Path, *args: str) -> subprocess.Co
         "GOENV": "off",
         "GOPROXY": proxy.url,
         "GOMODBOT_CACHE_DIR": str(tmp / "cache"),
+        "GOVULNDB": "off",
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
