@@ -452,7 +452,12 @@ class _Run:
     def __call__(self, args: Sequence[str], cwd: Path, gowork: Path | None) -> None:
         where = _rel(self.root, cwd) or "."
         self.commands.append(("go", *args, f"# in {where}"))
-        self.go.run(args, cwd=cwd, gowork=gowork if gowork is not None else "off", mod="mod")
+        # -mod=mod outside workspaces; in workspace mode the go command allows only
+        # readonly or vendor, and get/sync/vendor update the files anyway.
+        if gowork is None:
+            self.go.run(args, cwd=cwd, gowork="off", mod="mod")
+        else:
+            self.go.run(args, cwd=cwd, gowork=gowork, mod=None)
 
 
 def apply_change(

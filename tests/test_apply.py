@@ -217,6 +217,24 @@ def test_workspace_get_then_work_sync(checkout: Checkout, go: GoRunner) -> None:
     assert "b/go.mod" in change.files and "a/go.mod" in change.files
 
 
+def test_workspace_vendor_directory(checkout: Checkout, go: GoRunner) -> None:
+    files = {
+        "go.work": "go 1.22\n\nuse ./a\n",
+        "a/go.mod": gomod("example.com/a", {"example.com/greet": "v1.0.0"}, go="1.22"),
+        "a/a.go": uses("a", "example.com/greet"),
+    }
+    ws = checkout(files, tidy=("a",))
+    go.run(["work", "vendor"], cwd=ws.root, gowork=ws.root / "go.work", mod=None)
+    ws.commit("vendor the workspace")
+    change = apply_change(ws.root, "example.com/greet", "v1.1.0", go)
+    assert isinstance(change, AppliedChange)
+    assert change.vendored == (".",) and change.synced == ("go.work",)
+    modules_txt = (ws.root / "vendor" / "modules.txt").read_text()
+    assert "## workspace" in modules_txt and "# example.com/greet v1.1.0" in modules_txt
+    assert "vendor/modules.txt" in change.files
+    assert change.verification is not None and change.verification.passed, describe(change)
+
+
 def test_vendored_repository(checkout: Checkout, go: GoRunner) -> None:
     ws = checkout(
         {
