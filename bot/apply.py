@@ -553,13 +553,9 @@ def apply_change(
                     )
 
     # What the go command may write: every go.mod/go.sum/go.work(.sum) and vendor tree.
-    watch_files = [
-        base / f"{rel[: -len('go.mod')]}{name}" for rel in modules for name in ("go.mod", "go.sum")
-    ]
+    watch_files = [m.dir / name for m in modules.values() for name in ("go.mod", "go.sum")]
     watch_files += [
-        base / f"{rel[: -len('go.work')]}{n}"
-        for rel in workfiles
-        for n in ("go.work", "go.work.sum")
+        (base / rel).parent / name for rel in workfiles for name in ("go.work", "go.work.sum")
     ]
     watch_trees = [m.dir / "vendor" for m in modules.values()]
     watch_trees += [(base / rel).parent / "vendor" for rel in workfiles]

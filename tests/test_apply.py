@@ -59,6 +59,8 @@ SPECS = [
     ModuleSpec("example.com/lib", [VersionSpec("v1.5.0", files=LIB_V1)]),
     ModuleSpec("example.com/lib/v2", [VersionSpec("v2.0.0", files=LIB_V1)]),
     ModuleSpec("example.com/lib/v3", [VersionSpec("v3.0.0", files=LIB_V3)]),
+    ModuleSpec("gopkg.in/ini.v1", ["v1.0.0"]),
+    ModuleSpec("gopkg.in/ini.v2", ["v2.0.0"]),
     ModuleSpec(
         "example.com/color",
         ["v1.0.0", "v1.0.1", "v1.0.2"],
@@ -343,6 +345,20 @@ def test_major_upgrade_rewrites_imports_and_builds(
     branch = commit_and_push(ws, change)
     assert branch == "gomodbot/example.com/lib@v2"
     assert "example.com/lib/v2 v2.0.0" in show_file(tmp_path / "origin.git", branch, "go.mod")
+
+
+def test_gopkg_in_major_upgrade(checkout: Checkout, go: GoRunner) -> None:
+    ws = checkout(
+        {
+            "go.mod": gomod("example.com/app", {"gopkg.in/ini.v1": "v1.0.0"}),
+            "app.go": 'package app\n\nimport "gopkg.in/ini.v1"\n\nvar V = ini.Version\n',
+        }
+    )
+    change = apply_change(ws.root, "gopkg.in/ini.v2", "v2.0.0", go)
+    assert isinstance(change, AppliedChange)
+    assert [str(m) for m in change.moves] == ["gopkg.in/ini.v1 v1.0.0 => gopkg.in/ini.v2 v2.0.0"]
+    assert 'import "gopkg.in/ini.v2"' in (ws.root / "app.go").read_text()
+    assert change.verification is not None and change.verification.passed, describe(change)
 
 
 def test_major_whose_api_broke_fails_verification(checkout: Checkout, go: GoRunner) -> None:
