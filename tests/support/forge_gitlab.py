@@ -448,6 +448,7 @@ class ProjectHandle:
     ) -> Release:
         with self._gl._lock:
             user = self._gl._user_arg(author)
+            ref = ref or self.default_branch
             return self._gl._create_release(self, tag, ref, name, description, user, released_at)
 
     def create_issue(
@@ -1645,6 +1646,8 @@ class GitLabEmulator(ForgeServer):
         add("POST", f"{p}/issues/:issue_iid/notes", self._create_issue_note)
         add("GET", f"{p}/labels", self._list_labels)
         add("POST", f"{p}/labels", self._create_label)
+        add("PUT", f"{p}/labels", self._update_label)  # the older form python-gitlab uses
+        add("DELETE", f"{p}/labels", self._delete_label)
         add("GET", f"{p}/labels/:label_id", self._get_label)
         add("PUT", f"{p}/labels/:label_id", self._update_label)
         add("DELETE", f"{p}/labels/:label_id", self._delete_label)
@@ -2282,7 +2285,7 @@ class GitLabEmulator(ForgeServer):
         return Response(self._label_json(project, label), status=201)
 
     def _label(self, project: ProjectHandle, req: Request) -> Label:
-        key = req.params["label_id"]
+        key = req.params.get("label_id") or str(req.field("label_id") or req.field("name") or "")
         for label in project.labels.values():
             if str(label.id) == key or label.name == key:
                 return label
