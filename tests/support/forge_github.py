@@ -66,6 +66,8 @@ from support.forge_common import (
 )
 
 __all__ = [
+    "App",
+    "AppInstallation",
     "AutoMerge",
     "Comment",
     "GitHubEmulator",
@@ -304,6 +306,43 @@ class _Token:
     user: User
     installation: list[str] | None  # repo full names (lower case) for installation tokens
     installation_all: bool = False
+    installation_id: int | None = None
+    expires_at: float | None = None  # wall-clock epoch seconds (installation tokens)
+    account: User | None = None  # the installation's account (None: every account)
+
+
+@dataclass(eq=False)
+class App:
+    """A GitHub App (authenticates with a JWT signed by its private key)."""
+
+    id: int
+    slug: str
+    name: str
+    owner: User
+    bot: User
+    node_id: str
+    public_key: bytes | None = None  # PEM; None: JWT signatures are not checked
+
+
+@dataclass(eq=False)
+class AppInstallation:
+    """An installation of an app on an account (``repositories`` None: all of them)."""
+
+    id: int
+    app: App
+    account: User
+    repositories: list[str] | None
+    created_at: datetime
+    tokens_issued: int = 0
+
+
+@dataclass(eq=False)
+class _AppJwt:
+    app: App
+
+    @property
+    def user(self) -> User:
+        return self.app.bot
 
 
 @dataclass(frozen=True)
@@ -892,6 +931,8 @@ class GitHubEmulator(ForgeServer):
         self._budgets: dict[tuple[str, str], RateBudget] = {}
         self._nodes: dict[str, Any] = {}
         self._facts_cache: dict[tuple[str, str, str], _PrFacts] = {}
+        self._apps: dict[int, App] = {}
+        self._installations: dict[int, AppInstallation] = {}
         self.rate_limit = rate_limit
         super().__init__(root=root, clock=clock)
 
@@ -959,6 +1000,68 @@ class GitHubEmulator(ForgeServer):
                 info = _Token(user, [r.lower() for r in installation])
             self._register_token(token, name or login, info)
             return user
+
+    def add_app(
+        self,
+        app_id: int,
+        slug: str = "gomodbot",
+        *,
+        public_key: bytes | str | None = None,
+        owner: str = "acme",
+        name: str | None = None,
+    ) -> App:
+        """A GitHub App. Give the PEM ``public_key`` of its private key to have JWT signatures
+        checked (RS256, as PyGithub's ``Auth.AppAuth`` signs); without it only ``iss`` and
+        ``exp`` are checked. Its bot account is ``<slug>[bot]``."""
+        with self._lock:
+            key = public_key.encode() if isinstance(public_key, str) else public_key
+            app = App(
+                app_id,
+                slug,
+                name or slug,
+                self.add_user(owner, type="Organization")
+                if owner.lower() not in self._users
+                else self._users[owner.lower()],
+                self.add_user(f"{slug}[bot]", type="Bot"),
+                "A_kwDO" + _b64(f"app:{app_id}"),
+                key,
+            )
+            self._apps[app_id] = app
+            return app
+
+    def add_installation(
+        self, app_id: int, account: str, repositories: Iterable[str] | None = None
+    ) -> AppInstallation:
+        """Install app ``app_id`` on ``account`` for ``repositories`` (``owner/name``; None:
+        all of the account's). ``POST /app/installations/{id}/access_tokens`` then issues
+        installation tokens (valid one hour)."""
+        with self._lock:
+            owner = self._users.get(account.lower()) or self.add_org(account)
+            installation = AppInstallation(
+                self._next_id(),
+                self._apps[app_id],
+                owner,
+                None if repositories is None else [r.lower() for r in repositories],
+                self.now(),
+            )
+            self._installations[installation.id] = installation
+            return installation
+
+    def expire_installation_tokens(self, installation_id: int | None = None) -> int:
+        """Make issued installation tokens (of one installation, or all) expire now: they
+        answer 401 "Bad credentials" and PyGithub's ``AppInstallationAuth`` must fetch a new
+        one. Returns how many expired."""
+        with self._lock:
+            count = 0
+            for _name, token in self._tokens.values():
+                if (
+                    isinstance(token, _Token)
+                    and token.expires_at is not None
+                    and installation_id in (None, token.installation_id)
+                ):
+                    token.expires_at = time.time() - 1
+                    count += 1
+            return count
 
     def add_repo(
         self,
@@ -1306,7 +1409,36 @@ class GitHubEmulator(ForgeServer):
             value = password or user
         elif scheme.lower() not in ("token", "bearer"):
             return True, None
-        return True, self._lookup_token(value)
+        found = self._lookup_token(value)
+        if found is None and value.count(".") == 2:
+            app = self._verify_jwt(value)
+            if app is not None:
+                return True, (f"app-{app.id}", _AppJwt(app))
+        expires = found[1].expires_at if found is not None else None
+        if expires is not None and expires < time.time():
+            return True, None  # an expired installation token: "Bad credentials"
+        return True, found
+
+    def _verify_jwt(self, token: str) -> App | None:
+        import jwt  # PyJWT, a dependency of PyGithub
+
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            app = self._apps.get(int(claims.get("iss", 0)))
+            if app is None:
+                return None
+            if app.public_key is not None:
+                jwt.decode(
+                    token,
+                    app.public_key,
+                    algorithms=["RS256"],
+                    options={"require": ["exp", "iat", "iss"]},
+                )
+            elif int(claims.get("exp", 0)) < time.time():
+                return None
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return None
+        return app
 
     def _unauthorized(self, present: bool) -> ApiError:
         if present:
@@ -1342,6 +1474,19 @@ class GitHubEmulator(ForgeServer):
         return "graphql" if req is not None and req.path == "/api/graphql" else "core"
 
     def _before(self, req: Request, route: Route) -> None:
+        app_route = route.template.startswith("/app") or route.template.endswith("/installation")
+        if isinstance(req.identity, _AppJwt) != app_route and req.identity is not None:
+            if app_route:
+                raise ApiError(
+                    401,
+                    "A JSON web token could not be decoded",
+                    body={
+                        "message": "A JSON web token could not be decoded",
+                        "documentation_url": DOCS,
+                        "status": "401",
+                    },
+                )
+            raise ApiError(403, "Resource not accessible by integration")
         if route.template == "/rate_limit":
             return
         budget = self._budget(req.token_name, self._resource(req))
@@ -1399,8 +1544,10 @@ class GitHubEmulator(ForgeServer):
 
     @staticmethod
     def _can_see(identity: _Token | None, repo: RepoHandle) -> bool:
-        if identity is None or identity.installation is None or identity.installation_all:
+        if identity is None or identity.installation is None:
             return True
+        if identity.installation_all:
+            return identity.account is None or repo.owner is identity.account
         return repo.full_name.lower() in identity.installation
 
     def _repo(self, req: Request) -> RepoHandle:
@@ -1970,6 +2117,13 @@ class GitHubEmulator(ForgeServer):
         add("GET", "/orgs/{org}", self._get_org)
         add("GET", "/orgs/{org}/repos", self._list_org_repos)
         add("GET", "/installation/repositories", self._list_installation_repos)
+        add("GET", "/app", self._get_app)
+        add("GET", "/app/installations", self._list_installations)
+        add("GET", "/app/installations/{installation_id}", self._get_installation)
+        add("POST", "/app/installations/{installation_id}/access_tokens", self._create_access_token)
+        add("GET", "/repos/{owner}/{repo}/installation", self._get_repo_installation)
+        add("GET", "/orgs/{org}/installation", self._get_org_installation)
+        add("GET", "/users/{login}/installation", self._get_org_installation)
         add("GET", "/repositories/{id}", self._get_repo_by_id)
         add("GET", r, self._get_repo)
         add("GET", f"{r}/branches", self._list_branches)
@@ -2186,6 +2340,136 @@ class GitHubEmulator(ForgeServer):
             "repositories": [self._repo_json(r, "repository") for r in response.body],
         }
         return response
+
+    # -- GitHub Apps ----------------------------------------------------------------------
+
+    def _app_json(self, app: App) -> dict[str, Any]:
+        return {
+            "id": app.id,
+            "slug": app.slug,
+            "node_id": app.node_id,
+            "client_id": f"Iv1.{app.id:016x}",
+            "owner": self._user_json(app.owner),
+            "name": app.name,
+            "description": None,
+            "external_url": f"{self.url}/{app.owner.login}",
+            "html_url": f"{self.url}/apps/{app.slug}",
+            "created_at": github_time(app.owner.created_at),
+            "updated_at": github_time(app.owner.created_at),
+            "permissions": {
+                "contents": "write",
+                "issues": "write",
+                "metadata": "read",
+                "pull_requests": "write",
+            },
+            "events": [],
+            "installations_count": sum(1 for i in self._installations.values() if i.app is app),
+        }
+
+    def _installation_json(self, inst: AppInstallation) -> dict[str, Any]:
+        api = f"{self.api_url}/app/installations/{inst.id}"
+        return {
+            "id": inst.id,
+            "account": self._user_json(inst.account),
+            "repository_selection": "all" if inst.repositories is None else "selected",
+            "access_tokens_url": f"{api}/access_tokens",
+            "repositories_url": f"{self.api_url}/installation/repositories",
+            "html_url": f"{self.url}/organizations/{inst.account.login}/settings/installations/"
+            f"{inst.id}",
+            "app_id": inst.app.id,
+            "app_slug": inst.app.slug,
+            "target_id": inst.account.id,
+            "target_type": "Organization" if inst.account.type == "Organization" else "User",
+            "permissions": self._app_json(inst.app)["permissions"],
+            "events": [],
+            "created_at": github_time(inst.created_at),
+            "updated_at": github_time(inst.created_at),
+            "single_file_name": None,
+            "has_multiple_single_files": False,
+            "single_file_paths": [],
+            "suspended_by": None,
+            "suspended_at": None,
+        }
+
+    def _app_of(self, req: Request) -> App:
+        return req.identity.app  # type: ignore[no-any-return]
+
+    def _installation(self, req: Request) -> AppInstallation:
+        inst = self._installations.get(int(req.params["installation_id"] or 0))
+        if inst is None or inst.app is not self._app_of(req):
+            raise ApiError(404, "Not Found")
+        return inst
+
+    def _get_app(self, req: Request) -> Response:
+        return Response(self._app_json(self._app_of(req)))
+
+    def _list_installations(self, req: Request) -> Response:
+        app = self._app_of(req)
+        found = [i for i in self._installations.values() if i.app is app]
+        response = self._page(req, found)
+        response.body = [self._installation_json(i) for i in response.body]
+        return response
+
+    def _get_installation(self, req: Request) -> Response:
+        return Response(self._installation_json(self._installation(req)))
+
+    def _create_access_token(self, req: Request) -> Response:
+        inst = self._installation(req)
+        inst.tokens_issued += 1
+        token = f"ghs_{inst.id}x{inst.tokens_issued}x{int(time.time() * 1000) % 10**9:09d}"
+        expires = time.time() + 3600
+        owned = [
+            r.full_name.lower()
+            for r in self._repos.values()
+            if r.owner is inst.account
+            and (inst.repositories is None or r.full_name.lower() in inst.repositories)
+        ]
+        self._register_token(
+            token,
+            f"installation-{inst.id}",
+            _Token(
+                inst.app.bot,
+                owned,
+                installation_all=inst.repositories is None,
+                installation_id=inst.id,
+                expires_at=expires,
+                account=inst.account,
+            ),
+        )
+        body: dict[str, Any] = {
+            "token": token,
+            "expires_at": github_time(datetime.fromtimestamp(expires, UTC)),
+            "permissions": self._app_json(inst.app)["permissions"],
+            "repository_selection": "all" if inst.repositories is None else "selected",
+        }
+        if inst.repositories is not None:
+            body["repositories"] = [
+                self._repo_json(self._repos[name], "repository")
+                for name in inst.repositories
+                if name in self._repos
+            ]
+        return Response(body, status=201)
+
+    def _get_repo_installation(self, req: Request) -> Response:
+        app = self._app_of(req)
+        repo = self._repos.get(f"{req.params['owner']}/{req.params['repo']}".lower())
+        for inst in self._installations.values():
+            if (
+                repo is not None
+                and inst.app is app
+                and inst.account is repo.owner
+                and (inst.repositories is None or repo.full_name.lower() in inst.repositories)
+            ):
+                return Response(self._installation_json(inst))
+        raise ApiError(404, "Not Found")
+
+    def _get_org_installation(self, req: Request) -> Response:
+        app = self._app_of(req)
+        login = (req.params.get("org") or req.params.get("login") or "").lower()
+        for inst in self._installations.values():
+            if inst.app is app and inst.account.login.lower() == login:
+                return Response(self._installation_json(inst))
+        raise ApiError(404, "Not Found")
 
     # -- repositories, branches, contents, commits ---------------------------------------
 
