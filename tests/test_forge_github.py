@@ -38,7 +38,8 @@ def client(gh: GitHubEmulator, token: str = FORGE_TOKEN, **options: Any) -> gith
     defaults sleep 0.25 s between requests and 1 s between writes)."""
     options.setdefault("seconds_between_requests", None)
     options.setdefault("seconds_between_writes", None)
-    return github.Github(auth=Auth.Token(token), base_url=gh.api_url, **options)
+    options.setdefault("auth", Auth.Token(token))
+    return github.Github(base_url=gh.api_url, **options)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -527,6 +528,65 @@ def test_installation_repositories(github_emulator: GitHubEmulator) -> None:
         list(Installation(client(github_emulator).requester, {}, {"id": 1}).get_repos())
     assert user_token.value.status == 403
     assert {r.token for r in github_emulator.requests} == {"installation", "gomodbot"}
+
+
+def test_github_app_installation_tokens(github_emulator: GitHubEmulator) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    for name in ("acme/app", "acme/lib", "other/x"):
+        github_emulator.add_repo(name, empty=True)
+    github_emulator.add_app(4242, "gomodbot", public_key=public_pem)
+    everything = github_emulator.add_installation(4242, "acme")
+    github_emulator.add_installation(4242, "other", ["other/x"])
+
+    app_auth = Auth.AppAuth(4242, private_pem)
+    integration = github.GithubIntegration(
+        auth=app_auth, base_url=github_emulator.api_url, seconds_between_writes=None
+    )
+    assert [i.id for i in integration.get_installations()] == [everything.id, everything.id + 1]
+    assert integration.get_repo_installation("acme", "lib").id == everything.id
+    assert integration.get_app().slug == "gomodbot"
+
+    gh = client(github_emulator, auth=app_auth.get_installation_auth(everything.id))
+    assert gh.get_repo("acme/lib").full_name == "acme/lib"
+    with pytest.raises(github.UnknownObjectException):
+        gh.get_repo("other/x")  # another account's repository
+    repos = Installation(gh.requester, {}, {"id": everything.id}).get_repos()
+    assert sorted(r.full_name for r in repos) == ["acme/app", "acme/lib"]
+
+    # PyGithub refreshes an installation token by its own clock (expires_at minus a
+    # margin); a token the server expires early surfaces as BadCredentialsException.
+    assert everything.tokens_issued == 1
+    assert github_emulator.expire_installation_tokens(everything.id) == 1
+    with pytest.raises(github.BadCredentialsException):
+        gh.get_repo("acme/app")
+    fresh = client(github_emulator, auth=app_auth.get_installation_auth(everything.id))
+    assert fresh.get_repo("acme/app").name == "app" and everything.tokens_issued == 2
+
+    wrong_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = Auth.AppAuth(
+        4242,
+        wrong_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+    )
+    bad = github.GithubIntegration(auth=forged, base_url=github_emulator.api_url)
+    with pytest.raises(github.BadCredentialsException):
+        list(bad.get_installations())
+    tokens = {r.token for r in github_emulator.requests}
+    assert {"app-4242", f"installation-{everything.id}"} <= tokens
 
 
 def test_authentication_failures(github_emulator: GitHubEmulator, app: RepoHandle) -> None:
