@@ -344,6 +344,18 @@ def test_merge_refusals(app: RepoHandle, gh: github.Github) -> None:
     assert repo.get_pull(gated.number).merge().merged
 
 
+def test_update_branch(app: RepoHandle, gh: github.Github) -> None:
+    pr = open_pr(app, gh)
+    head = pr.head.sha
+    app.push("main", {"other.go": "package main\n"}, author="alice")
+    assert not pr.update_branch(expected_head_sha="0" * 40)  # 422: not the current head
+    assert pr.update_branch(expected_head_sha=head)  # 202: base merged into the head
+    updated = app.git.commit(app.branch_sha("gomodbot/lib") or "")
+    assert updated.parents == (head, app.branch_sha("main"))
+    assert updated.message == "Merge branch 'main' into gomodbot/lib"
+    assert not pr.update_branch()  # nothing new on main
+
+
 def test_acting_as_a_person(
     github_emulator: GitHubEmulator, app: RepoHandle, gh: github.Github
 ) -> None:

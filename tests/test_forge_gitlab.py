@@ -331,6 +331,13 @@ def test_merge(gitlab_emulator: GitLabEmulator, app: ProjectHandle, gl: gitlab.G
     fast = project.mergerequests.create(
         {"source_branch": "ff", "target_branch": "main", "title": "FF"}
     )
+    app.push("main", {"moved.txt": "main moved on"})
+    behind = project.mergerequests.get(fast.iid)
+    assert behind.detailed_merge_status == "need_rebase"
+    with pytest.raises(gitlab.GitlabMRClosedError):
+        behind.merge()
+    behind.rebase()
+    assert project.mergerequests.get(fast.iid).detailed_merge_status == "mergeable"
     fast.merge()
     assert app.branch_sha("main") == app.branch_sha("ff")
 

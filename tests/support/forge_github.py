@@ -2142,6 +2142,7 @@ class GitHubEmulator(ForgeServer):
         add("GET", f"{r}/pulls/{{pull_number}}/files", self._list_pull_files)
         add("GET", f"{r}/pulls/{{pull_number}}/merge", self._check_merged)
         add("PUT", f"{r}/pulls/{{pull_number}}/merge", self._merge_pull)
+        add("PUT", f"{r}/pulls/{{pull_number}}/update-branch", self._update_branch)
         add("GET", f"{r}/pulls/{{pull_number}}/requested_reviewers", self._list_reviewers)
         add("POST", f"{r}/pulls/{{pull_number}}/requested_reviewers", self._request_reviewers)
         add("DELETE", f"{r}/pulls/{{pull_number}}/requested_reviewers", self._remove_reviewers)
@@ -2910,6 +2911,43 @@ class GitHubEmulator(ForgeServer):
                 body={"message": "Pull Request is not mergeable", "documentation_url": DOCS},
             )
         return Response({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
+
+    def _update_branch(self, req: Request) -> Response:
+        """Merge the base branch into the PR's head branch (the "Update branch" button)."""
+        repo = self._repo(req)
+        self._writable(repo)
+        pr = self._pull(repo, req)
+        body = req.body if isinstance(req.body, dict) else {}
+        git = repo.git
+        head = git.resolve(f"refs/heads/{pr.head_ref}")
+        base = git.resolve(f"refs/heads/{pr.base_ref}")
+        if pr.issue.state != "open" or head is None or base is None:
+            raise ApiError(422, "Pull request is not open")
+        if body.get("expected_head_sha") and body["expected_head_sha"] != head:
+            raise ApiError(422, "expected head sha didn't match current head ref.")
+        if git.is_ancestor(base, head):
+            raise ApiError(422, "There are no new commits on the base branch.")
+        tree = git.merge_tree(head, base)
+        if tree is None:
+            raise ApiError(422, "merge conflict between base and head")
+        me = self._me(req)
+        merged = git.commit_tree(
+            tree,
+            [head, base],
+            f"Merge branch '{pr.base_ref}' into {pr.head_ref}",
+            author=me.person,
+            committer=GITHUB_COMMITTER,
+            when=self.now(),
+        )
+        git.update_ref(f"refs/heads/{pr.head_ref}", merged, head)
+        self._sync(repo)
+        return Response(
+            {
+                "message": "Updating pull request branch.",
+                "url": f"{self._repo_html(repo)}/pull/{pr.number}",
+            },
+            status=202,
+        )
 
     def _list_reviewers(self, req: Request) -> Response:
         repo = self._repo(req)

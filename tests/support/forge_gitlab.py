@@ -206,6 +206,7 @@ class MergeRequest:
     discussion_locked: bool | None = None
     pipeline: str | None = None  # None, running, pending, success, failed, canceled
     pipeline_id: int | None = None
+    merge_error: str | None = None
 
     @property
     def draft(self) -> bool:
@@ -818,9 +819,13 @@ class GitLabEmulator(ForgeServer):
         if mr.draft:
             return "draft_status"
         if project.branch_sha(mr.source_branch) is None:
-            return "broken_status"
+            return "commits_status"  # "source branch should exist, and contain commits"
         if not self._mergeable(project, mr):
             return "conflict"
+        if project.merge_method in ("ff", "rebase_merge"):
+            target = project.branch_sha(mr.target_branch)
+            if target is not None and not project.git.is_ancestor(target, mr.sha):
+                return "need_rebase"
         if mr.pipeline in ("running", "pending", "created"):
             return "ci_still_running"
         if project.only_allow_merge_if_pipeline_succeeds and mr.pipeline != "success":
@@ -867,11 +872,9 @@ class GitLabEmulator(ForgeServer):
                 tree = git.commit(head).tree
                 tip = git.commit_tree(tree, [merge_base], text, author=by.person, when=now)
             mr.squash_commit_sha = tip
-        if project.merge_method == "ff" or (
-            project.merge_method == "rebase_merge" and git.is_ancestor(target, tip)
-        ):
-            if not git.is_ancestor(target, tip):
-                return None
+        if project.merge_method in ("ff", "rebase_merge") and not git.is_ancestor(target, tip):
+            return None  # needs a rebase first
+        if project.merge_method == "ff":
             new = tip
             mr.merge_commit_sha = None
         else:
@@ -1416,7 +1419,7 @@ class GitLabEmulator(ForgeServer):
             "merge_when_pipeline_succeeds": mr.merge_when_pipeline_succeeds,
             "merge_status": "cannot_be_merged" if conflict else "can_be_merged",
             "detailed_merge_status": detailed,
-            "merge_error": None,
+            "merge_error": mr.merge_error,
             "sha": mr.sha,
             "merge_commit_sha": mr.merge_commit_sha,
             "squash_commit_sha": mr.squash_commit_sha,
@@ -1634,6 +1637,7 @@ class GitLabEmulator(ForgeServer):
         add("PUT", mr, self._update_mr)
         add("PUT", f"{mr}/merge", self._merge_mr)
         add("POST", f"{mr}/cancel_merge_when_pipeline_succeeds", self._cancel_auto_merge)
+        add("PUT", f"{mr}/rebase", self._rebase_mr)
         add("GET", f"{mr}/commits", self._list_mr_commits)
         add("GET", f"{mr}/notes", self._list_mr_notes)
         add("POST", f"{mr}/notes", self._create_mr_note)
@@ -2049,7 +2053,7 @@ class GitLabEmulator(ForgeServer):
         squash = self._bool(req.field("squash", mr.squash))
         remove = req.field("should_remove_source_branch")
         detailed = self._detailed_status(project, mr)
-        if detailed in ("draft_status", "broken_status"):
+        if detailed in ("draft_status", "commits_status", "need_rebase"):
             raise ApiError(405, "405 Method Not Allowed")
         if detailed == "conflict":
             raise ApiError(422, "Branch cannot be merged")
@@ -2075,6 +2079,32 @@ class GitLabEmulator(ForgeServer):
         if new is None:
             raise ApiError(422, "Branch cannot be merged")
         return Response(self._mr_json(project, mr))
+
+    def _rebase_mr(self, req: Request) -> Response:
+        """Rebase the source branch on the target (done at once; a conflict is reported in
+        ``merge_error``, as GitLab does after its asynchronous rebase)."""
+        project = self._project(req)
+        self._writable(project)
+        mr = self._mr(project, req)
+        if mr.state != "opened":
+            raise ApiError(403, "403 Forbidden")
+        git = project.git
+        target = git.resolve(f"refs/heads/{mr.target_branch}")
+        head = git.resolve(f"refs/heads/{mr.source_branch}")
+        if target is None or head is None:
+            raise ApiError(409, "Source branch does not exist")
+        mr.merge_error = None
+        if not git.is_ancestor(target, head):
+            commits = [c for c in git.rev_list(head, target) if len(git.commit(c).parents) == 1]
+            new = git.rebase_commits(
+                target, commits, committer=self._me(req).person, when=self.now()
+            )
+            if new is None:
+                mr.merge_error = "Rebase failed: Rebase locally, resolve all conflicts, then push."
+            else:
+                git.update_ref(f"refs/heads/{mr.source_branch}", new, head)
+                self._sync(project)
+        return Response({"rebase_in_progress": False, "merge_error": mr.merge_error}, status=202)
 
     def _cancel_auto_merge(self, req: Request) -> Response:
         project = self._project(req)

@@ -18,6 +18,7 @@ This module owns the checks the emulator fixtures run at teardown on every logge
   the same JSON type (null allowed on either side) — the README's rule. Routes outside the
   subset that return one of its entities (a note, a label, a release, a merge request, a
   project) are checked against that entity's example (:data:`GITLAB_EXTRA_EXAMPLES`).
+  ``detailed_merge_status`` must be one of the values the docs list.
 
 Faults injected by the test and 5xx answers are not checked (the test wrote them).
 Use :func:`check_records` (or :func:`assert_valid`) with an emulator's ``requests``.
@@ -155,6 +156,14 @@ class GitLabChecker:
         self.endpoints: dict[tuple[str, str], dict[str, Any]] = {
             (e["method"], e["path"]): e for e in data["endpoints"]
         }
+        #: Enumerations the docs list in prose (the notes of "Get single MR").
+        self.enums: dict[str, frozenset[str]] = {}
+        for endpoint in data["endpoints"]:
+            for note in endpoint.get("notes") or []:
+                match = re.match(r"(\w+) values documented: (.*?)\.?$", note)
+                if match:
+                    values = [v.strip() for v in match.group(2).split(",")]
+                    self.enums[match.group(1)] = frozenset(values)
 
     def example(self, method: str, route: str) -> tuple[Any, str] | None:
         endpoint = self.endpoints.get((method, route))
@@ -197,6 +206,7 @@ class GitLabChecker:
             # ``simple=true`` documents a smaller project representation.
             example = _only(example, SIMPLE_PROJECT_KEYS)
         body = record.json
+        errors += self._enum_errors(body, "$")
         if kind == "[]":
             if not isinstance(body, list):
                 return [*errors, "$: expected array"]
@@ -204,6 +214,19 @@ class GitLabChecker:
                 e for i, item in enumerate(body) for e in shape_errors(example, item, f"$[{i}]")
             ]
         return errors + shape_errors(example, body)
+
+    def _enum_errors(self, body: Any, path: str) -> list[str]:
+        if isinstance(body, list):
+            return [
+                e for i, item in enumerate(body) for e in self._enum_errors(item, f"{path}[{i}]")
+            ]
+        if not isinstance(body, dict):
+            return []
+        return [
+            f"{path}.{key}: {body[key]!r} is not a documented value"
+            for key, allowed in self.enums.items()
+            if body.get(key) is not None and body[key] not in allowed
+        ]
 
 
 #: The fields of GitLab's ``simple=true`` project representation.
