@@ -24,17 +24,15 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -1451,6 +1449,7 @@ def _run_http_backend(
 
 
 def page_slice(items: Sequence[Any], page: int, per_page: int) -> list[Any]:
+    """Items of 1-based ``page``."""
     page = max(page, 1)
     return list(items[(page - 1) * per_page : page * per_page])
 
@@ -1460,23 +1459,8 @@ def page_count(total: int, per_page: int) -> int:
 
 
 def page_url(base: str, path: str, query: Mapping[str, list[str]], page: int, per_page: int) -> str:
+    """The URL of another page of the same listing (for ``Link`` headers)."""
     pairs = [(k, v) for k, vs in query.items() if k not in ("page", "per_page") for v in vs]
     pairs += [("per_page", str(per_page)), ("page", str(page))]
     qs = "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
     return f"{base}{path}?{qs}"
-
-
-@lru_cache(maxsize=4096)
-def short_hash(text: str, length: int = 8) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()[:length]
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def iter_unique(values: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        seen.setdefault(value, None)
-    return list(seen)
