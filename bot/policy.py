@@ -1,4 +1,5 @@
-"""Repository policy files: the decision matrix that scores every candidate upgrade.
+"""Repository policy files: the decision matrix that scores every candidate upgrade, and how
+upgrades are applied and verified.
 
 This module owns the policy file format: finding it in a repository
 (``.github/gomodbot.yml``, else ``.gomodbot.yml``), reading it as untrusted input,
@@ -32,6 +33,15 @@ The format in short (``policies/default.yml`` is the commented reference)::
       - {when: {maintenance: deprecated}, labels: [deprecated]}
     teams: {maintainers: [my-org/go-team]}
     maintenance: {slow-after-days: 180, stale-after-days: 730, min-releases-per-year: 1}
+    tidy: true                    # go mod tidy after go get
+    vendor: true                  # go mod vendor where vendor/modules.txt exists
+    go-toolchain: {newer-go: allow, gotoolchain: local}
+    verify:                       # run in each changed module, no shell
+      commands: ["go build ./...", [go, vet, ./...]]
+      test: false                 # true adds go test ./... (runs the project's code)
+      timeout: 600                # seconds, per command
+      on-failure: {patch: skip, minor: draft, major: draft, prerelease: skip, pseudo: skip,
+                   rollback: draft}
 
 Semantics
 ---------
@@ -83,14 +93,37 @@ not ``skip`` (e.g. "unmaintained", "deprecated").
 policies declare empty teams as placeholders for a repository to fill in. A reference
 to an undeclared team is an error.
 
+*Applying and verifying* (:class:`ApplyPolicy`, :attr:`Policy.apply`). ``tidy`` (default
+true) runs ``go mod tidy`` after ``go get``; ``vendor`` (default true) re-vendors where
+``vendor/modules.txt`` exists. ``go-toolchain.newer-go`` is ``allow`` (default: the
+upgrade is applied and the raised ``go`` line is reported) or ``skip`` (a candidate whose
+go.mod needs a newer ``go`` than the project declares is skipped:
+:func:`bot.decide.newer_go_veto`); ``go-toolchain.gotoolchain`` is the ``GOTOOLCHAIN``
+the go commands run with (default ``local``; ``auto``, ``path``, ``go1.22.3``,
+``go1.22.3+auto``... as the go command reads it). ``verify.commands`` (default
+``go build ./...`` and ``go vet ./...``) are strings split on whitespace -- never a shell:
+quotes, ``$``, ``;``, ``|`` and the like are refused -- or lists of words; each must be
+``go build``, ``go vet``, ``go test`` or ``go list`` with only the flags of
+:data:`VERIFY_FLAGS`. A repository's policy is written by whoever can push to it, and the
+bot runs with its own credentials, so a policy cannot name another program, nor a flag
+that makes go run one (``-exec``, ``-toolexec``, ``-vettool``, ``-ldflags``) or write
+elsewhere (``-o``, ``-C``, ``-modfile``). ``verify.test: true`` adds ``go test ./...``,
+which does run the project's own test code (opt-in for that reason).
+``verify.timeout`` bounds each command (seconds, 1 to :data:`MAX_VERIFY_TIMEOUT`).
+``verify.on-failure`` maps each semver kind to what a failing verification does
+(:func:`bot.decide.after_verify`): ``draft`` (open as a draft quoting the errors),
+``skip`` (skip and report) or ``pr`` (open anyway, quoting the errors); defaults in
+:data:`DEFAULT_ON_FAILURE` (a failing major opens as a draft, a failing patch is skipped).
+
 *extends* names a built-in policy (``default``, ``security-only``, ``conservative``,
 ``aggressive``). The file is merged over it: factor levels, ``release-age.unknown``,
-``teams``, ``maintenance`` and reserved keys key by key; ``release-age.bands``,
-``actions``, ``rules`` and ``flags`` are replaced as a whole when given.
+``teams``, ``maintenance``, ``tidy``, ``vendor``, ``go-toolchain``, ``verify`` (and
+``verify.on-failure``) and reserved keys key by key; ``release-age.bands``,
+``actions``, ``rules``, ``flags`` and ``verify.commands`` are replaced as a whole when
+given.
 
-*Reserved keys* ``schedule``, ``tidy``, ``vendor``, ``verify``, ``templates``, ``limits``,
-``dashboard`` and ``go-toolchain`` are accepted and kept (:attr:`Policy.reserved`), not
-used yet. Any other unknown key is an error.
+*Reserved keys* ``schedule``, ``templates``, ``limits`` and ``dashboard`` are accepted
+and kept (:attr:`Policy.reserved`), not used yet. Any other unknown key is an error.
 
 Validation and safety
 ---------------------
@@ -130,19 +163,29 @@ from bot.signals import (
 __all__ = [
     "ACTIONS",
     "CONDITION_KEYS",
+    "DEFAULT_ON_FAILURE",
+    "DEFAULT_VERIFY_COMMANDS",
     "FACTOR_LEVELS",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_POLICY_BYTES",
+    "MAX_VERIFY_COMMANDS",
+    "MAX_VERIFY_TIMEOUT",
+    "NEWER_GO",
     "POLICY_FILENAMES",
     "RESERVED_KEYS",
+    "VERIFY_FLAGS",
+    "VERIFY_SUBCOMMANDS",
+    "VERIFY_TEST_COMMAND",
     "Action",
     "ActionEntry",
     "AgeBand",
+    "ApplyPolicy",
     "Conditions",
     "Factors",
     "Flag",
     "MaintenanceThresholds",
+    "NewerGo",
     "Policy",
     "Problem",
     "ReleaseAge",
@@ -186,16 +229,84 @@ FACTOR_LEVELS: Final[Mapping[str, tuple[str, ...]]] = {
 #: Keys a ``when:`` may test.
 CONDITION_KEYS: Final = (*FACTOR_LEVELS, "release-age", "only-fix")
 #: Top-level keys accepted and kept for later features, not used yet.
-RESERVED_KEYS: Final = (
-    "schedule",
-    "tidy",
-    "vendor",
-    "verify",
-    "templates",
-    "limits",
-    "dashboard",
-    "go-toolchain",
+RESERVED_KEYS: Final = ("schedule", "templates", "limits", "dashboard")
+
+NewerGo = Literal["allow", "skip"]
+#: ``go-toolchain.newer-go``: what to do with a candidate whose go.mod needs a newer ``go``.
+NEWER_GO: Final[tuple[NewerGo, ...]] = get_args(NewerGo)
+#: The go sub-commands a ``verify`` command may run.
+VERIFY_SUBCOMMANDS: Final = ("build", "vet", "test", "list")
+#: The flags a ``verify`` command may pass (with ``-`` or ``--``, ``-flag=value`` or
+#: ``-flag value``). Left out on purpose: every flag that names a program to run
+#: (``-exec``, ``-toolexec``, ``-vettool``, ``-ldflags``/``-gcflags``, whose ``-extld``
+#: runs a linker...) or a file to write or read outside the module (``-o``, ``-C``,
+#: ``-modfile``, ``-overlay``, ``-coverprofile``...), and ``-mod`` (verification uses the
+#: go command's own ``-mod`` choice on purpose).
+VERIFY_FLAGS: Final = (
+    # build flags (build, vet, test, list)
+    "a",
+    "n",
+    "p",
+    "v",
+    "x",
+    "race",
+    "msan",
+    "asan",
+    "cover",
+    "covermode",
+    "coverpkg",
+    "tags",
+    "trimpath",
+    "buildvcs",
+    # test
+    "run",
+    "skip",
+    "short",
+    "count",
+    "timeout",
+    "failfast",
+    "parallel",
+    "cpu",
+    "bench",
+    "benchtime",
+    "benchmem",
+    "shuffle",
+    "fullpath",
+    "json",
+    "vet",
+    "list",
+    # list
+    "e",
+    "f",
+    "m",
+    "deps",
+    "test",
+    "find",
+    "compiled",
+    "retracted",
 )
+#: What ``verify`` runs in each changed module when the policy does not say.
+DEFAULT_VERIFY_COMMANDS: Final[tuple[tuple[str, ...], ...]] = (
+    ("go", "build", "./..."),
+    ("go", "vet", "./..."),
+)
+#: What ``verify.test: true`` adds (it runs the project's own code, so it is opt-in).
+VERIFY_TEST_COMMAND: Final[tuple[str, ...]] = ("go", "test", "./...")
+#: ``verify.on-failure`` when the policy does not say: a failing major (or minor, or
+#: rollback) still opens, as a draft quoting the errors; a failing patch, prerelease or
+#: pseudo-version is skipped and reported.
+DEFAULT_ON_FAILURE: Final[Mapping[str, Action]] = {
+    "patch": "skip",
+    "minor": "draft",
+    "major": "draft",
+    "prerelease": "skip",
+    "pseudo": "skip",
+    "rollback": "draft",
+}
+#: The longest ``verify.timeout`` accepted, in seconds (6 hours).
+MAX_VERIFY_TIMEOUT: Final = 6 * 3600
+#: The most ``verify.commands`` accepted.
+MAX_VERIFY_COMMANDS: Final = 20
 
 _TOP_KEYS: Final = (
     "version",
@@ -206,7 +317,24 @@ _TOP_KEYS: Final = (
     "flags",
     "teams",
     "maintenance",
+    "tidy",
+    "vendor",
+    "go-toolchain",
+    "verify",
 )
+_GO_TOOLCHAIN_KEYS: Final = ("newer-go", "gotoolchain")
+_VERIFY_KEYS: Final = ("commands", "test", "timeout", "on-failure")
+_GO_TOOLCHAIN_NAME: Final = (
+    r"go(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)"
+    r"(?:\.(?:0|[1-9][0-9]*)|(?:alpha|beta|rc)(?:0|[1-9][0-9]*))?)?"
+)
+#: GOTOOLCHAIN as the go command reads it: ``local``, ``auto``, ``path``, a toolchain
+#: name (``go1.22.3``), or either of ``local`` / a name followed by ``+auto`` / ``+path``.
+_GOTOOLCHAIN_PATTERN: Final = rf"^(?:auto|path|(?:local|{_GO_TOOLCHAIN_NAME})(?:\+auto|\+path)?)$"
+_GOTOOLCHAIN_RE: Final = re.compile(_GOTOOLCHAIN_PATTERN)
+#: Characters a shell would treat specially: in a command string they mean the author
+#: expected a shell, which verification never uses.
+_SHELL_CHARS: Final = frozenset("'\"`$;&|<>\\")
 _FACTOR_KEYS: Final = (*FACTOR_LEVELS, "release-age")
 _ROUTING_KEYS: Final = ("labels", "reviewers", "assignees", "automerge", "group")
 _ACTION_KEYS: Final = ("name", "when", "min-score", "action", *_ROUTING_KEYS)
@@ -457,8 +585,48 @@ class MaintenanceThresholds:
 
 
 @dataclass(frozen=True)
+class ApplyPolicy:
+    """How a change is applied and verified: the ``tidy``, ``vendor``, ``go-toolchain``
+    and ``verify`` sections.
+
+    ``tidy`` runs ``go mod tidy`` after ``go get``; ``vendor`` re-vendors where
+    ``vendor/modules.txt`` exists; ``newer_go`` is ``skip`` to skip a candidate whose
+    go.mod needs a newer ``go`` than the project declares (``allow``: apply it, and the
+    raised ``go`` line is reported); ``gotoolchain`` is the ``GOTOOLCHAIN`` every go
+    command runs with. ``commands`` are the verification commands as argv tuples (always
+    ``go build|vet|test|list ...``), ``test`` adds ``go test ./...``, ``timeout`` bounds
+    each command in seconds, and ``on_failure`` maps every semver kind to what a failing
+    verification does to the decision (see :func:`bot.decide.after_verify`).
+    """
+
+    tidy: bool = True
+    vendor: bool = True
+    newer_go: NewerGo = "allow"
+    gotoolchain: str = "local"
+    commands: tuple[tuple[str, ...], ...] = DEFAULT_VERIFY_COMMANDS
+    test: bool = False
+    timeout: int = 600
+    on_failure: Mapping[str, Action] = field(default_factory=lambda: dict(DEFAULT_ON_FAILURE))
+
+    @property
+    def verify_commands(self) -> tuple[tuple[str, ...], ...]:
+        """``commands``, then ``go test ./...`` when ``test`` is on (and not already there)."""
+        if self.test and VERIFY_TEST_COMMAND not in self.commands:
+            return (*self.commands, VERIFY_TEST_COMMAND)
+        return self.commands
+
+    def failure_action(self, kind: str) -> Action:
+        """What a failing verification does to a candidate of this semver ``kind`` (a kind
+        the policy cannot name -- ``downgrade`` is a ``rollback`` -- is skipped)."""
+        if kind == "downgrade":
+            kind = "rollback"
+        return self.on_failure.get(kind, "skip")
+
+
+@dataclass(frozen=True)
 class Policy:
-    """A validated policy: factors, ordered actions, rules, flags, teams, thresholds."""
+    """A validated policy: factors, ordered actions, rules, flags, teams, thresholds, and
+    how changes are applied and verified (:class:`ApplyPolicy`)."""
 
     source: str
     factors: Factors
@@ -467,6 +635,7 @@ class Policy:
     flags: tuple[Flag, ...] = ()
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     maintenance: MaintenanceThresholds = MaintenanceThresholds()
+    apply: ApplyPolicy = ApplyPolicy()
     reserved: Mapping[str, Any] = field(default_factory=dict)
     extends: str | None = None
 
@@ -638,6 +807,10 @@ def _suggest(key: str, allowed: tuple[str, ...]) -> str:
     return f"; expected one of: {', '.join(allowed)}"
 
 
+def _one_of(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 class _Walker:
     """Reads typed values out of nodes, collecting a :class:`Problem` for each mistake."""
 
@@ -651,6 +824,9 @@ class _Walker:
     def error(self, node: yaml.Node, message: str) -> None:
         _, line, col = self.pos(node)
         self.problems.append(Problem(self.filename, line, col, message))
+
+    def error_at(self, pos: _Pos, message: str) -> None:
+        self.problems.append(Problem(pos[0], pos[1], pos[2], message))
 
     def mapping(
         self,
@@ -703,6 +879,19 @@ class _Walker:
             self.error(node, f"{what} must be true or false, not {_describe(node)}")
             return None
         return bool(yaml.constructor.SafeConstructor.bool_values[node.value.lower()])
+
+    def choice(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> str | None:
+        """One of the words ``allowed`` (a close misspelling gets a did-you-mean)."""
+        words = _one_of(allowed)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _YAML_TAG + "str":
+            self.error(node, f"{what} must be {words}, not {_describe(node)}")
+            return None
+        if node.value not in allowed:
+            close = difflib.get_close_matches(node.value, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.error(node, f"{what} must be {words}, not {node.value!r}{hint}")
+            return None
+        return str(node.value)
 
     def string(self, node: yaml.Node, what: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _YAML_TAG + "str":
@@ -771,6 +960,8 @@ class _Partial:
     flags: tuple[Flag, ...] | None = None
     teams: dict[str, tuple[str, ...]] = field(default_factory=dict)
     maintenance: dict[str, tuple[int, _Pos]] = field(default_factory=dict)
+    apply: dict[str, Any] = field(default_factory=dict)  # ApplyPolicy field -> value
+    on_failure: dict[str, Action] = field(default_factory=dict)
     reserved: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, list[_Ref]] = field(default_factory=dict)
 
@@ -851,6 +1042,15 @@ class _FileParser:
             self.teams(top["teams"][1], part)
         if "maintenance" in top:
             self.maintenance(top["maintenance"][1], part)
+        for key in ("tidy", "vendor"):
+            if key in top:
+                got = self.w.boolean(top[key][1], key)
+                if got is not None:
+                    part.apply[key] = got
+        if "go-toolchain" in top:
+            self.go_toolchain(top["go-toolchain"][1], part)
+        if "verify" in top:
+            self.verify(top["verify"][1], part)
         for key in RESERVED_KEYS:
             if key in top:
                 part.reserved[key] = _to_data(top[key][1])
@@ -1239,6 +1439,155 @@ class _FileParser:
             if got is not None:
                 part.maintenance[key] = (got, self.w.pos(value))
 
+    # -- applying and verifying -------------------------------------------------------
+
+    def go_toolchain(self, node: yaml.Node, part: _Partial) -> None:
+        entries = self.w.mapping(node, "go-toolchain", _GO_TOOLCHAIN_KEYS)
+        for key, (_, value) in (entries or {}).items():
+            if key == "newer-go":
+                got = self.w.choice(value, "go-toolchain.newer-go", NEWER_GO)
+                if got is not None:
+                    part.apply["newer_go"] = got
+                continue
+            name = self.w.string(value, "go-toolchain.gotoolchain")
+            if name is None:
+                continue
+            if not _GOTOOLCHAIN_RE.fullmatch(name):
+                self.w.error(
+                    value,
+                    f"go-toolchain.gotoolchain {name!r} is not a GOTOOLCHAIN value: local, "
+                    "auto, path, or a toolchain name like go1.22.3 (optionally with +auto "
+                    "or +path)",
+                )
+                continue
+            part.apply["gotoolchain"] = name
+
+    def verify(self, node: yaml.Node, part: _Partial) -> None:
+        entries = self.w.mapping(node, "verify", _VERIFY_KEYS)
+        for key, (_, value) in (entries or {}).items():
+            if key == "commands":
+                commands = self.commands(value)
+                if commands is not None:
+                    part.apply["commands"] = commands
+            elif key == "test":
+                test = self.w.boolean(value, "verify.test")
+                if test is not None:
+                    part.apply["test"] = test
+            elif key == "timeout":
+                seconds = self.w.integer(value, "verify.timeout (seconds)", minimum=1)
+                if seconds is not None and seconds > MAX_VERIFY_TIMEOUT:
+                    self.w.error(
+                        value,
+                        f"verify.timeout must be at most {MAX_VERIFY_TIMEOUT} seconds "
+                        f"(6 hours), not {seconds}",
+                    )
+                elif seconds is not None:
+                    part.apply["timeout"] = seconds
+            else:
+                self.on_failure(value, part)
+
+    def on_failure(self, node: yaml.Node, part: _Partial) -> None:
+        kinds = FACTOR_LEVELS["semver"]
+        entries = self.w.mapping(node, "verify.on-failure", kinds)
+        for kind, (_, value) in (entries or {}).items():
+            action = self.w.choice(value, f"verify.on-failure.{kind}", ACTIONS)
+            if action is not None:
+                part.on_failure[kind] = cast(Action, action)
+
+    def commands(self, node: yaml.Node) -> tuple[tuple[str, ...], ...] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.w.error(
+                node, f"verify.commands must be a list of go commands, not {_describe(node)}"
+            )
+            return None
+        if not node.value:
+            self.w.error(node, "verify.commands must list at least one go command")
+            return None
+        if len(node.value) > MAX_VERIFY_COMMANDS:
+            self.w.error(
+                node.value[MAX_VERIFY_COMMANDS],
+                f"verify.commands may list at most {MAX_VERIFY_COMMANDS} commands",
+            )
+            return None
+        out: list[tuple[str, ...]] = []
+        ok = True
+        for item in node.value:
+            argv = self.command(item)
+            if argv is None:
+                ok = False
+            elif argv not in out:
+                out.append(argv)
+        return tuple(out) if ok else None
+
+    def command(self, item: yaml.Node) -> tuple[str, ...] | None:
+        """One verify command: a string split on whitespace (no shell), or a list."""
+        words: list[tuple[str, _Pos]] = []
+        if isinstance(item, yaml.SequenceNode):
+            for word in item.value:
+                if not isinstance(word, yaml.ScalarNode) or word.tag != _YAML_TAG + "str":
+                    hint = " (quote it)" if isinstance(word, yaml.ScalarNode) else ""
+                    self.w.error(
+                        word,
+                        f"each word of a verify command must be a string, not "
+                        f"{_describe(word)}{hint}",
+                    )
+                    return None
+                if not word.value:
+                    self.w.error(word, "a word of a verify command must not be empty")
+                    return None
+                words.append((word.value, self.w.pos(word)))
+        elif isinstance(item, yaml.ScalarNode) and item.tag == _YAML_TAG + "str":
+            shell = sorted(set(item.value) & _SHELL_CHARS)
+            if shell:
+                self.w.error(
+                    item,
+                    f"verify command {item.value!r}: commands are not run by a shell, so "
+                    f"{' '.join(shell)} would be passed to go as is; write the command as a "
+                    "list of words instead",
+                )
+                return None
+            # A plain scalar on one line is the text as written: point at each word.
+            filename, line, column = self.w.pos(item)
+            exact = item.style is None and item.start_mark.line == item.end_mark.line
+            for m in re.finditer(r"\S+", item.value):
+                words.append((m.group(), (filename, line, column + m.start() if exact else column)))
+        else:
+            self.w.error(
+                item,
+                f"a verify command must be a string or a list of words, not {_describe(item)}",
+            )
+            return None
+        if not words:
+            self.w.error(item, "a verify command must not be empty")
+            return None
+        argv = tuple(word for word, _ in words)
+        where = f"verify command {' '.join(argv)!r}"
+        subs = f"go {_one_of(VERIFY_SUBCOMMANDS)}"
+        if argv[0] != "go":
+            self.w.error_at(words[0][1], f"{where} does not run go: a policy may only run {subs}")
+            return None
+        if len(argv) < 2 or argv[1] not in VERIFY_SUBCOMMANDS:
+            sub = f"'go {argv[1]}'" if len(argv) > 1 else "'go' alone"
+            pos = words[1][1] if len(words) > 1 else words[0][1]
+            self.w.error_at(pos, f"{where}: {sub} is not allowed; only {subs}")
+            return None
+        for word, pos in words[2:]:
+            if any(ord(c) < 32 or ord(c) == 127 for c in word):
+                self.w.error_at(pos, f"{where}: a word has a control character")
+                return None
+            if not word.startswith("-"):
+                continue
+            flag = word.lstrip("-").split("=", 1)[0]
+            if flag not in VERIFY_FLAGS or len(word) - len(word.lstrip("-")) > 2:
+                self.w.error_at(
+                    pos,
+                    f"{where}: the flag {word.split('=', 1)[0]!r} is not allowed (a policy "
+                    "may not make go run other programs or write outside the module); "
+                    f"allowed: {', '.join('-' + f for f in VERIFY_FLAGS)}",
+                )
+                return None
+        return argv
+
 
 # ---------------------------------------------------------------------------------------
 # Merging and finishing
@@ -1260,6 +1609,8 @@ def _merge(base: _Partial, over: _Partial) -> _Partial:
         out.refs[section] = chosen.refs.get(section, [])
     out.teams = {**base.teams, **over.teams}
     out.maintenance = {**base.maintenance, **over.maintenance}
+    out.apply = {**base.apply, **over.apply}
+    out.on_failure = {**base.on_failure, **over.on_failure}
     out.reserved = {**base.reserved, **over.reserved}
     return out
 
@@ -1330,6 +1681,7 @@ def _finish(part: _Partial, problems: list[Problem]) -> Policy:
         flags=part.flags or (),
         teams=dict(part.teams),
         maintenance=thresholds,
+        apply=ApplyPolicy(**part.apply, on_failure={**DEFAULT_ON_FAILURE, **part.on_failure}),
         reserved=dict(part.reserved),
         extends=part.extends,
     )
@@ -1562,6 +1914,9 @@ def policy_schema() -> dict[str, Any]:
         },
     }
     version_range = {"type": "string", "pattern": _RANGE_PATTERN}
+    # Only the backslash needs escaping in the class (ECMA-262 "u" mode refuses needless ones).
+    shell = "".join(sorted(_SHELL_CHARS)).replace("\\", "\\\\")
+    command_pattern = rf"^\s*go\s+({'|'.join(VERIFY_SUBCOMMANDS)})(\s+[^\s{shell}]+)*\s*$"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:gomodbot:policy:1",
@@ -1650,6 +2005,75 @@ def policy_schema() -> dict[str, Any]:
                     "slow-after-days": {"type": "integer", "minimum": 1},
                     "stale-after-days": {"type": "integer", "minimum": 1},
                     "min-releases-per-year": {"type": "integer", "minimum": 0},
+                },
+            },
+            "tidy": {
+                "type": "boolean",
+                "description": "Run go mod tidy after go get (default true).",
+            },
+            "vendor": {
+                "type": "boolean",
+                "description": "Re-vendor where vendor/modules.txt exists (default true).",
+            },
+            "go-toolchain": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "newer-go": {
+                        "enum": list(NEWER_GO),
+                        "description": "skip: skip a candidate whose go.mod needs a newer go "
+                        "than the project declares (default allow: apply and report it).",
+                    },
+                    "gotoolchain": {
+                        "type": "string",
+                        "pattern": _GOTOOLCHAIN_PATTERN,
+                        "description": "GOTOOLCHAIN for the go commands (default local).",
+                    },
+                },
+            },
+            "verify": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "commands": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_VERIFY_COMMANDS,
+                        "description": "go build|vet|test|list commands, run in each changed "
+                        "module without a shell; flags are limited (gomodbot checks which).",
+                        "items": {
+                            "oneOf": [
+                                {"type": "string", "pattern": command_pattern},
+                                {
+                                    "type": "array",
+                                    "minItems": 2,
+                                    "prefixItems": [
+                                        {"const": "go"},
+                                        {"enum": list(VERIFY_SUBCOMMANDS)},
+                                    ],
+                                    "items": {"type": "string", "minLength": 1},
+                                },
+                            ]
+                        },
+                    },
+                    "test": {
+                        "type": "boolean",
+                        "description": "Also run go test ./... (runs the project's code).",
+                    },
+                    "timeout": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_VERIFY_TIMEOUT,
+                        "description": "Seconds each command may run (default 600).",
+                    },
+                    "on-failure": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "description": "What a failing verification does, by semver kind.",
+                        "properties": {
+                            kind: {"enum": list(ACTIONS)} for kind in FACTOR_LEVELS["semver"]
+                        },
+                    },
                 },
             },
             **{key: {"description": "Reserved: accepted, not used yet."} for key in RESERVED_KEYS},

@@ -187,7 +187,14 @@ teams:
   core: [acme/core, dave]
 maintenance: {slow-after-days: 90, stale-after-days: 365, min-releases-per-year: 2}
 schedule: {interval: weekly, days: [1, 2]}
-go-toolchain: local
+tidy: false
+vendor: no
+go-toolchain: {newer-go: skip, gotoolchain: go1.22.3+auto}
+verify:
+  commands: ["go build -tags integration ./...", [go, test, -run, "TestA|TestB", ./...]]
+  test: true
+  timeout: 120
+  on-failure: {patch: draft, major: skip}
 """
 
 
@@ -229,9 +236,22 @@ def test_full_policy_parses() -> None:
     assert p.teams == {"core": ("acme/core", "dave")}
     assert p.expand_people(("team:core", "dave", "erin")) == ("acme/core", "dave", "erin")
     assert p.maintenance == MaintenanceThresholds(90, 365, 2)
-    assert p.reserved == {
-        "schedule": {"interval": "weekly", "days": [1, 2]},
-        "go-toolchain": "local",
+    assert p.reserved == {"schedule": {"interval": "weekly", "days": [1, 2]}}
+    a = p.apply
+    assert (a.tidy, a.vendor, a.newer_go, a.gotoolchain) == (False, False, "skip", "go1.22.3+auto")
+    assert a.commands == (
+        ("go", "build", "-tags", "integration", "./..."),
+        ("go", "test", "-run", "TestA|TestB", "./..."),
+    )
+    assert a.verify_commands == (*a.commands, ("go", "test", "./..."))
+    assert (a.test, a.timeout) == (True, 120)
+    assert a.on_failure == {
+        "patch": "draft",
+        "minor": "draft",
+        "major": "skip",
+        "prerelease": "skip",
+        "pseudo": "skip",
+        "rollback": "draft",
     }
 
 
@@ -476,7 +496,8 @@ BAD = [
             2,
             1,
             "unknown key 'frobnicate' in the policy; expected one of: version, extends, "
-            "factors, actions, rules, flags, teams, maintenance",
+            "factors, actions, rules, flags, teams, maintenance, tidy, vendor, go-toolchain, "
+            "verify",
         ),
         id="unknown-top-key-no-suggestion",
     ),
@@ -1068,7 +1089,7 @@ def test_schema_agrees_on_structural_errors(text: str) -> None:
         "rules:\n  - {match: a.io, ignore: '>=v2.0.0 <v3', pin-major: v0}\n",
         "actions:\n  - {action: pr, when: {current-retracted: yes, only-fix: [no]}}\n",
         "teams: {a: ['@x', y/z]}\nflags:\n  - {when: {semver: major}, reviewers: [team:a]}\n",
-        "schedule: weekly\ntidy: true\ngo-toolchain: {allow: auto}\n",
+        "schedule: weekly\ntidy: true\ngo-toolchain: {gotoolchain: auto}\n",
     ],
 )
 def test_schema_agrees_on_valid_policies(text: str) -> None:
