@@ -344,6 +344,17 @@ def test_merge_refusals(app: RepoHandle, gh: github.Github) -> None:
     assert repo.get_pull(gated.number).merge().merged
 
 
+def test_mergeability_is_computed_in_the_background(app: RepoHandle, gh: github.Github) -> None:
+    app.mergeable_unknown_for = 1
+    pr = open_pr(app, gh)  # the create response is the first read
+    assert pr.mergeable is None and pr.mergeable_state == "unknown"
+    again = gh.get_repo("acme/app").get_pull(pr.number)
+    assert again.mergeable is True and again.mergeable_state == "clean"
+    app.push("gomodbot/lib", {"x.txt": "x"})
+    assert gh.get_repo("acme/app").get_pull(pr.number).mergeable is None
+    assert gh.get_repo("acme/app").get_pull(pr.number).mergeable is True
+
+
 def test_update_branch(app: RepoHandle, gh: github.Github) -> None:
     pr = open_pr(app, gh)
     head = pr.head.sha
@@ -599,6 +610,7 @@ def test_github_app_installation_tokens(github_emulator: GitHubEmulator) -> None
         list(bad.get_installations())
     tokens = {r.token for r in github_emulator.requests}
     assert {"app-4242", f"installation-{everything.id}"} <= tokens
+    assert all(b"ghs_" not in r.response_body for r in github_emulator.requests)  # redacted
 
 
 def test_authentication_failures(github_emulator: GitHubEmulator, app: RepoHandle) -> None:

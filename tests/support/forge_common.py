@@ -1174,6 +1174,11 @@ class ForgeServer:
     def _decorate(self, req: Request | None, response: Response) -> None:
         """Adds forge headers to every API response."""
 
+    def _redact(self, route: str | None, payload: bytes) -> bytes:
+        """The response body as the log keeps it (credentials the emulator hands out are
+        replaced)."""
+        return payload
+
     def _git_repo_path(self, path: str) -> tuple[Path, str, Any] | None:
         """For ``/<owner>/<name>.git/...``: (bare repo dir, path inside it, repo state)."""
         return None
@@ -1285,7 +1290,7 @@ class ForgeServer:
             fault=fault_kind,
             unexpected=unexpected,
             response_headers=dict(response.headers),
-            response_body=payload,
+            response_body=self._redact(route_template, payload),
             content_type=response.content_type if payload else "",
             started=started,
             duration=time.monotonic() - t0,

@@ -257,6 +257,7 @@ class PullRequest:
     requested_teams: list[Team] = field(default_factory=list)
     auto_merge: AutoMerge | None = None
     checks: str | None = None  # None (no checks), pending, success, failure
+    unknown_reads: int = 0  # reads left that answer mergeable: null
 
     number = property(lambda self: self.issue.number)
     title = property(lambda self: self.issue.title)
@@ -401,6 +402,9 @@ class RepoHandle:
         self.allow_auto_merge = True
         self.delete_branch_on_merge = False
         self.required_checks = False
+        #: GitHub computes mergeability in the background: the first N reads of a PR after
+        #: its head or base moved answer ``mergeable: null`` / ``mergeable_state: unknown``.
+        self.mergeable_unknown_for = 0
         self.protected_branches: set[str] = set()
         self.collaborators: set[str] | None = None
         self.issues: dict[int, Issue] = {}
@@ -1277,6 +1281,7 @@ class GitHubEmulator(ForgeServer):
             if head != pr.head_sha:
                 pr.head_sha = head
                 issue.updated_at = now
+                pr.unknown_reads = repo.mergeable_unknown_for
                 if repo.required_checks:
                     pr.checks = "pending"
             if base is not None and base != pr.base_sha:
@@ -1285,6 +1290,7 @@ class GitHubEmulator(ForgeServer):
                     self._close_issue(issue, None, None)
                     continue
                 pr.base_sha = base
+                pr.unknown_reads = repo.mergeable_unknown_for
 
     def _facts(self, repo: RepoHandle, pr: PullRequest) -> _PrFacts:
         key = (repo.full_name, pr.base_sha, pr.head_sha)
@@ -1520,6 +1526,11 @@ class GitHubEmulator(ForgeServer):
                 "x-github-request-id": f"E0E0:{len(self._log):04X}:0:0:0",
             }
         )
+
+    def _redact(self, route: str | None, payload: bytes) -> bytes:
+        if route == "/app/installations/{installation_id}/access_tokens" and payload:
+            return re.sub(rb'"token": "[^"]*"', b'"token": "<redacted>"', payload)
+        return payload
 
     def _git_repo_path(self, path: str) -> tuple[Path, str, Any] | None:
         match = re.match(r"^/([^/]+)/([^/]+?)\.git(/.*)?$", path)
@@ -1972,13 +1983,15 @@ class GitHubEmulator(ForgeServer):
         }
         if full:
             facts = self._facts(repo, pr)
-            is_open = issue.state == "open"
+            known = issue.state == "open" and pr.unknown_reads <= 0
+            if issue.state == "open" and pr.unknown_reads > 0:
+                pr.unknown_reads -= 1
             data.update(
                 {
                     "merged": pr.merged_at is not None,
-                    "mergeable": facts.mergeable if is_open else None,
-                    "rebaseable": facts.mergeable if is_open else None,
-                    "mergeable_state": self._mergeable_state(repo, pr),
+                    "mergeable": facts.mergeable if known else None,
+                    "rebaseable": facts.mergeable if known else None,
+                    "mergeable_state": self._mergeable_state(repo, pr) if known else "unknown",
                     "merged_by": self._user_json(pr.merged_by),
                     "comments": len(issue.comments),
                     "review_comments": 0,
@@ -2779,6 +2792,7 @@ class GitHubEmulator(ForgeServer):
             draft=self._bool(body.get("draft", False)),
             maintainer_can_modify=self._bool(body.get("maintainer_can_modify", False)),
             checks="pending" if repo.required_checks else None,
+            unknown_reads=repo.mergeable_unknown_for,
         )
         issue.pull = pr
         self._nodes[pr.node_id] = pr
