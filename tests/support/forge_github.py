@@ -3,34 +3,43 @@
 the real, unmodified PyGithub.
 
 This module owns :class:`GitHubEmulator` and its state: users, organisations, teams, tokens
-(personal or installation), repositories (:class:`RepoHandle`, each backed by a real bare git
-repository), pull requests, issues (they share one number sequence, as on GitHub), labels,
+(personal, installation, GitHub App JWTs and the installation tokens they buy), repositories
+(:class:`RepoHandle`, each backed by a real bare git repository, cloneable over ``file://`` or
+smart HTTP), pull requests, issues (one number sequence with PRs, as on GitHub), labels,
 comments, releases, rate-limit budgets; the GraphQL ``enablePullRequestAutoMerge`` /
 ``disablePullRequestAutoMerge`` mutations and a few read queries; the GitHub-shaped faults
-:func:`primary_rate_limit` and :func:`secondary_rate_limit`; and the "act as a human" helpers
-on :class:`RepoHandle` (merge or close a PR, push a commit by someone else, archive...).
+:func:`primary_rate_limit` and :func:`secondary_rate_limit`; and the "act as a person"
+helpers on :class:`RepoHandle` (merge or close a PR, push a commit by someone else, comment,
+set check results, publish a release...).
 
-Usage (tests normally take a started emulator from the ``github_emulator`` fixture, which also
-fails the test on unexpected routes and validates every response against the official
-description)::
+Usage (tests take a started emulator from the ``github_emulator`` fixture, which registers
+the token ``"t0k"`` for ``gomodbot``, fails the test on unexpected routes and validates every
+response against the official description)::
 
-    gh = GitHubEmulator().start()
-    gh.add_token("t0k", login="gomodbot", type="Bot")
-    repo = gh.add_repo("acme/app", files={"go.mod": "module example.com/app\\n"})
-    g = github.Github(auth=github.Auth.Token("t0k"), base_url=gh.api_url,
+    repo = github_emulator.add_repo("acme/app", files={"go.mod": "module example.com/app\n"})
+    g = github.Github(auth=github.Auth.Token("t0k"), base_url=github_emulator.api_url,
                       seconds_between_requests=None, seconds_between_writes=None)
-    subprocess.run(["git", "clone", repo.git_url, work])          # or repo.http_url_for("t0k")
-    ...                                                          # commit, push a branch
+    git("clone", repo.http_url_for("t0k"), work)                 # or repo.git_url (file://)
+    ...                                                          # commit, push gomodbot/x
     pr = g.get_repo("acme/app").create_pull(base="main", head="gomodbot/x", title="x")
-    repo.merge_pr(pr.number)                                      # a person merges it
-    assert gh.repo("acme/app").pr(pr.number).merged
+    repo.merge_pr(pr.number, by="alice")                         # a person merges it
+    assert repo.pr(pr.number).merged and repo.pr(pr.number).merged_by.login == "alice"
 
-Behaviour worth knowing: branches, tags and commits are read from the bare repository on every
-request, so pushes show at once; deleting an open PR's head branch closes it and pushing its
-commits into the base marks it merged (as GitHub does); ``pushed_at`` follows ref changes.
-With ``required_checks=True`` a repository's open PRs start with pending checks, so
-auto-merge can be enabled; :meth:`RepoHandle.set_checks` then lets it merge. Without pending
-checks, enabling auto-merge fails with "Pull request is in clean status", as on GitHub.
+Behaviour worth knowing:
+
+* Branches, tags and commits are read from the bare repository on every request, so pushes
+  show at once; deleting an open PR's head branch closes it and pushing its commits into the
+  base marks it merged (as GitHub does); ``pushed_at`` follows ref changes.
+* ``GET /repos/{owner}/{repo}/issues`` lists pull requests too (with ``pull_request``).
+* Reviewers must be known accounts (and collaborators when ``collaborators`` is set), else
+  422; unknown assignees are dropped silently — both as on GitHub.
+* Auto-merge can only be enabled while a PR is ``blocked`` (``required_checks=True`` and its
+  checks not yet green); on a mergeable PR GitHub answers "Pull request is in clean status",
+  and so does the emulator. :meth:`RepoHandle.set_checks` ``("success")`` then merges it.
+* ``mergeable_unknown_for = N`` makes the first N reads of a PR answer ``mergeable: null``.
+* Where GitHub's own description and GitHub's behaviour disagree, the emulator follows the
+  description (it is checked against it): an unknown commit author is ``{}`` (GitHub: null),
+  ``state_reason`` is left out when null, a label without description is ``""`` in PR lists.
 """
 
 from __future__ import annotations

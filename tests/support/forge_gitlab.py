@@ -3,33 +3,34 @@
 python-gitlab.
 
 This module owns :class:`GitLabEmulator` and its state: users, groups (nested), tokens,
-projects (:class:`ProjectHandle`, each backed by a real bare git repository), merge requests
-with notes, pipelines and auto-merge ("merge when pipeline succeeds" / ``auto_merge``), issues,
-labels, releases, branches, compare, repository files and commits, rate-limit budgets; the
-GitLab-shaped fault :func:`rate_limited`; and the "act as a human" helpers on
-:class:`ProjectHandle`.
+projects (:class:`ProjectHandle`, each backed by a real bare git repository, cloneable over
+``file://`` or smart HTTP), merge requests with notes, pipelines, rebase and auto-merge
+("merge when pipeline succeeds" / ``auto_merge``), issues, labels, releases, branches,
+compare, repository files, commits and tags, rate-limit budgets; the GitLab-shaped fault
+:func:`rate_limited`; and the "act as a person" helpers on :class:`ProjectHandle`.
 
-Usage (tests normally take a started emulator from the ``gitlab_emulator`` fixture, which
-fails the test on unexpected routes and checks every response against the documented
-examples)::
+Usage (tests take a started emulator from the ``gitlab_emulator`` fixture, which registers
+the token ``"t0k"`` for ``gomodbot``, fails the test on unexpected routes and checks every
+response against the documented examples)::
 
-    gl_emu = GitLabEmulator().start()
-    gl_emu.add_token("t0k", username="gomodbot")
-    project = gl_emu.add_project("acme/app", files={"go.mod": "module example.com/app\\n"})
-    gl = gitlab.Gitlab(gl_emu.url, private_token="t0k")
-    subprocess.run(["git", "clone", project.http_url_for("t0k"), work])   # push a branch
-    p = gl.projects.get("acme/app")
-    mr = p.mergerequests.create({"source_branch": "gomodbot/x", "target_branch": "main",
-                                 "title": "x"})
-    project.merge_mr(mr.iid)                                              # a person merges
+    project = gitlab_emulator.add_project("acme/app", files={"go.mod": "module x\n"}, ci=True)
+    gl = gitlab.Gitlab(gitlab_emulator.url, private_token="t0k")
+    git("clone", project.http_url_for("t0k"), work)            # or project.git_url (file://)
+    ...                                                        # commit, push gomodbot/x
+    mr = gl.projects.get("acme/app").mergerequests.create(
+        {"source_branch": "gomodbot/x", "target_branch": "main", "title": "x"})
+    mr.merge(merge_when_pipeline_succeeds=True)                # waits: the pipeline runs
+    project.set_pipeline(mr.iid, "success")                     # CI passes: GitLab merges
     assert project.mr(mr.iid).state == "merged"
 
 Behaviour worth knowing: branches, tags and commits are read from the bare repository on
 every request; an open MR whose source commits reach the target branch becomes ``merged`` (as
-GitLab does), but deleting its source branch leaves it open. With ``ci=True`` a project's MRs
-get a ``running`` pipeline; ``merge`` with ``merge_when_pipeline_succeeds`` or ``auto_merge``
-then waits, and :meth:`ProjectHandle.set_pipeline` to ``success`` merges. Without a running
-pipeline, auto-merge merges at once, as GitLab does.
+GitLab does), but deleting its source branch leaves it open. With ``ci=True`` MRs get a
+``running`` pipeline (again after each push); auto-merge then waits for
+:meth:`ProjectHandle.set_pipeline`; without a running pipeline it merges at once, as GitLab
+does. ``merge_method`` ``ff`` / ``rebase_merge`` projects report ``need_rebase`` until
+``PUT .../rebase``. Unknown user ids in ``assignee_ids`` / ``reviewer_ids`` are ignored and
+unknown labels are created, as on GitLab.
 """
 
 from __future__ import annotations
