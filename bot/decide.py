@@ -17,18 +17,49 @@ automerge and group), and :func:`explain_lines`, the plain-text rendering that
    reviewers and assignees likewise, with ``team:NAME`` expanded from ``teams``; group
    and automerge come from the last matching rule that sets them, else from the entry;
    automerge only applies to ``pr``.
+
+Two later facts revise a decision, also purely (the caller applies and verifies the change,
+then asks): :func:`newer_go_veto` turns it into a skip when the candidate's go.mod needs a
+newer ``go`` than the project declares and the policy says ``go-toolchain.newer-go: skip``;
+:func:`after_verify` folds in the verification outcome -- on failure the action becomes what
+``verify.on-failure`` says for the candidate's semver kind, never more than the decision
+was (skip < draft < pr) and never automerged, with a ``verify`` reason quoting the first
+lines of the errors. Both append their reason, which :func:`explain_lines` prints after the
+action.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import semver
 from bot.policy import Action, ActionEntry, Policy, Rule
 from bot.signals import CandidateSignals
+from bot.toolchain import compare_go_versions, is_go_version
 
-__all__ = ["Decision", "Reason", "decide", "explain_lines", "factor_levels"]
+__all__ = [
+    "QUOTED_LINES",
+    "Decision",
+    "Reason",
+    "after_verify",
+    "decide",
+    "explain_lines",
+    "factor_levels",
+    "newer_go_veto",
+    "verify_failure_text",
+]
+
+#: How many lines of a verification failure a ``verify`` reason quotes.
+QUOTED_LINES = 10
+#: How visible an action is: a later fact may lower it, never raise it.
+_RANK: Mapping[str, int] = {"skip": 0, "draft": 1, "pr": 2}
+_OUTCOME: Mapping[str, str] = {
+    "draft": "open as a draft quoting these errors",
+    "skip": "be skipped and reported",
+    "pr": "open as a PR anyway, quoting these errors",
+}
+_KIND_NOUN: Mapping[str, str] = {"pseudo": "pseudo-version", "downgrade": "rollback"}
 
 #: Factors in the order they are scored and explained.
 FACTOR_ORDER = (
@@ -326,7 +357,9 @@ def decide(policy: Policy, signals: CandidateSignals) -> Decision:
 
 
 def explain_lines(decision: Decision) -> list[str]:
-    """The decision as plain lines: each factor's and rule's points, the score, the outcome.
+    """The decision as plain lines: each factor's and rule's points, the score, the outcome
+    (then the ``go-toolchain`` and ``verify`` reasons of :func:`newer_go_veto` and
+    :func:`after_verify`, quoted errors prefixed with ``|``).
 
     ::
 
@@ -340,7 +373,7 @@ def explain_lines(decision: Decision) -> list[str]:
     """
     lines = []
     for r in decision.reasons:
-        if r.factor in ("action", "flag"):
+        if r.factor in ("action", "flag", *_LATER):
             continue
         name = f"rule {r.level}" if r.factor == "rule" else r.factor
         lines.append(f"  {r.points:+5d}  {name:<18} {r.text}")
@@ -350,6 +383,11 @@ def explain_lines(decision: Decision) -> list[str]:
             lines.append(f"-> {r.level}: {r.text}")
         elif r.factor == "flag":
             lines.append(f"   flag {r.level}: {r.text}")
+    for r in decision.reasons:
+        if r.factor in _LATER:
+            first, *rest = r.text.splitlines() or [""]
+            lines.append(f"   {r.factor}: {first}")
+            lines += [f"     | {line}" for line in rest]
     if decision.action == "skip":
         lines.append(f"skipped: {decision.skipped_reason}")
         return lines
@@ -360,3 +398,108 @@ def explain_lines(decision: Decision) -> list[str]:
     lines.append(f"automerge: {'yes' if decision.automerge else 'no'}")
     lines.append(f"group: {decision.group or none}")
     return lines
+
+
+# ---------------------------------------------------------------------------------------
+# Facts learnt after applying: a newer go line, the verification outcome
+# ---------------------------------------------------------------------------------------
+
+#: Reasons appended after the decision, printed after the action by :func:`explain_lines`.
+_LATER = ("go-toolchain", "verify")
+
+
+def _lowered(decision: Decision, action: Action, reason: Reason, skipped: str | None) -> Decision:
+    """``decision`` with ``reason`` appended and its action lowered to ``action`` (a skip
+    drops the routing, as :func:`decide`'s skips have none; nothing failed merges itself)."""
+    reasons = (*decision.reasons, reason)
+    if action == "skip":
+        return replace(
+            decision,
+            action="skip",
+            labels=(),
+            reviewers=(),
+            assignees=(),
+            automerge=False,
+            group=None,
+            reasons=reasons,
+            skipped_reason=decision.skipped_reason if decision.action == "skip" else skipped,
+        )
+    return replace(decision, action=action, automerge=False, reasons=reasons)
+
+
+def newer_go_veto(
+    policy: Policy,
+    signals: CandidateSignals,
+    needs_go: str | None,
+    project_go: str,
+    decision: Decision | None = None,
+) -> Decision | None:
+    """The skip ``go-toolchain.newer-go: skip`` makes of a candidate whose go.mod needs a
+    newer ``go`` (``needs_go``, None when it has no ``go`` line) than the project declares
+    (``project_go``: its go.mod's ``go`` line, ``1.16`` when it has none); None when there
+    is no veto (the policy allows it, the version is not newer, or either is not a Go
+    version). The skip is ``decision`` (default: :func:`decide`'s) with a ``go-toolchain``
+    reason; with ``allow`` the raised ``go`` line is applied and reported with the change.
+    """
+    if policy.apply.newer_go != "skip" or needs_go is None:
+        return None
+    if not (is_go_version(needs_go) and is_go_version(project_go)):
+        return None
+    if compare_go_versions(needs_go, project_go) <= 0:
+        return None
+    base = decision if decision is not None else decide(policy, signals)
+    target = f"{signals.target_module or signals.module}@{signals.version}"
+    why = f"{target} needs go {needs_go}, newer than the project's go {project_go}"
+    reason = Reason("go-toolchain", "newer-go", 0, f"{why}; go-toolchain.newer-go is skip -> skip")
+    return _lowered(base, "skip", reason, f"{why} (go-toolchain.newer-go: skip)")
+
+
+def verify_failure_text(policy: Policy, kind: str) -> str:
+    """What a failing verification does to a candidate of ``kind`` under ``policy``, in
+    words: ``a major would open as a draft quoting these errors``."""
+    action = policy.apply.failure_action(kind)
+    return f"a {_KIND_NOUN.get(kind, kind)} would {_OUTCOME[action]}"
+
+
+def after_verify(
+    policy: Policy,
+    decision: Decision,
+    signals: CandidateSignals,
+    verification_passed: bool,
+    failure_summary: str = "",
+) -> Decision:
+    """``decision`` revised by the verification outcome of its change.
+
+    Passed: the same decision with a ``verify`` reason saying so (``failure_summary``, if
+    given, is the one-line summary of what ran). Failed: the action becomes what
+    ``verify.on-failure`` says for the candidate's semver kind -- ``draft`` (a draft quoting
+    the errors), ``skip`` (skipped and reported, ``skipped_reason`` set) or ``pr`` (opened
+    anyway, quoting the errors) -- but never more visible than the decision was (a skip
+    stays a skip, a draft never becomes a PR), and never automerged. The ``verify`` reason
+    quotes the first line of ``failure_summary`` (the failed command) and up to
+    :data:`QUOTED_LINES` lines after it (the errors).
+    """
+    lines = [line.rstrip() for line in failure_summary.strip().splitlines()]
+    if verification_passed:
+        head = lines[0] if lines else ""
+        text = "verification passed"
+        if head:
+            text = f"verification {head}" if head.startswith("passed") else f"{text}: {head}"
+        return replace(decision, reasons=(*decision.reasons, Reason("verify", "passed", 0, text)))
+
+    kind = signals.kind
+    wanted = policy.apply.failure_action(kind)
+    action: Action = min(decision.action, wanted, key=lambda a: _RANK[a])
+    head = lines[0] if lines else "verification failed"
+    if not head.startswith("failed"):
+        head = f"failed: {head}"
+    rule = f"verify.on-failure.{kind} is {wanted}"
+    if action != wanted:
+        rule += f", but the decision was {decision.action}"
+    quoted = lines[1 : 1 + QUOTED_LINES]
+    more = len(lines) - 1 - len(quoted)
+    if more > 0:
+        quoted.append(f"... {more} more line{'s' if more != 1 else ''}")
+    text = "\n".join([f"{head} ({rule}) -> {action}", *quoted])
+    skipped = f"verification {head} ({rule})"
+    return _lowered(decision, action, Reason("verify", "failed", 0, text), skipped)
