@@ -1489,6 +1489,8 @@ class GitHubEmulator(ForgeServer):
         return "graphql" if req is not None and req.path == "/api/graphql" else "core"
 
     def _before(self, req: Request, route: Route) -> None:
+        if route.template == "/rate_limit":
+            return  # free, and open to every kind of credential
         app_route = route.template.startswith("/app") or route.template.endswith("/installation")
         if isinstance(req.identity, _AppJwt) != app_route and req.identity is not None:
             if app_route:
@@ -1502,8 +1504,6 @@ class GitHubEmulator(ForgeServer):
                     },
                 )
             raise ApiError(403, "Resource not accessible by integration")
-        if route.template == "/rate_limit":
-            return
         budget = self._budget(req.token_name, self._resource(req))
         if budget.remaining <= 0:
             user_id = req.identity.user.id if req.identity else 0
