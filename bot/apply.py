@@ -22,7 +22,11 @@ the result by building it:
 * :func:`verify` runs ``go build ./...`` and ``go vet ./...`` (configurable; ``go test``
   opt-in, since tests run the project's code) in each changed module, with timeouts. The
   outcome -- passed, or the failed command and the first lines of its output -- travels in
-  the frozen :class:`AppliedChange`; what to do about a failure is the policy's call.
+  the frozen :class:`AppliedChange`; what to do about a failure is the policy's call
+  (:func:`bot.decide.after_verify` with :meth:`Verification.failure_text`).
+* :meth:`ApplyOptions.from_policy` turns a repository policy's ``tidy``, ``vendor``,
+  ``go-toolchain`` and ``verify`` sections into options (``GOTOOLCHAIN`` goes to the
+  :class:`bot.toolchain.GoRunner`).
 
 Failures of the go command raise the typed :class:`bot.errors.ToolchainError` subclasses
 (module not found, private module auth, checksum mismatch...); the caller turns them into a
@@ -39,6 +43,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import candidates, goimports, modfile, modpath, semver
 from bot.candidates import Retraction
@@ -55,6 +60,9 @@ from bot.errors import (
     UsageError,
 )
 from bot.toolchain import GoRunner, compare_go_versions, is_go_version
+
+if TYPE_CHECKING:
+    from bot.policy import ApplyPolicy
 
 __all__ = [
     "DEFAULT_VERIFY",
@@ -104,6 +112,29 @@ class ApplyOptions:
     run_tests: bool = False
     verify_timeout: float = 600.0
     output_lines: int = 30
+
+    @classmethod
+    def from_policy(
+        cls,
+        policy: ApplyPolicy,
+        *,
+        tidy: bool | None = None,
+        verify: bool | None = None,
+        run_tests: bool | None = None,
+    ) -> ApplyOptions:
+        """The options a repository policy's apply sections ask for (:class:`bot.policy.
+        ApplyPolicy`: ``tidy``, ``vendor``, ``go-toolchain.newer-go``, ``verify``); each
+        keyword that is not None -- a command-line flag -- wins over the policy."""
+        tests = policy.test if run_tests is None else run_tests
+        return cls(
+            tidy=policy.tidy if tidy is None else tidy,
+            vendor=policy.vendor,
+            skip_newer_go=policy.newer_go == "skip",
+            verify=True if verify is None else verify,
+            verify_commands=policy.commands,
+            run_tests=tests and TEST_COMMAND not in policy.commands,
+            verify_timeout=float(policy.timeout),
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,6 +255,17 @@ class Verification:
             return f"passed ({', '.join(commands)} in {', '.join(where) or 'no module'})"
         why = "timed out" if failed.timed_out else f"exit status {failed.returncode}"
         return f"failed: `{failed.command}` in {failed.module_dir} ({why})"
+
+    def failure_text(self) -> str:
+        """The summary line, then the failed command's first lines of output ("" when all
+        passed): what :func:`bot.decide.after_verify` quotes."""
+        failed = self.failed
+        if failed is None:
+            return ""
+        lines = [self.summary(), *failed.output]
+        if failed.omitted:
+            lines.append(f"... {failed.omitted} more lines")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)

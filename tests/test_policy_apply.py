@@ -534,3 +534,46 @@ def test_schema_agrees_on_structural_errors(text: str) -> None:
 def test_schema_agrees_on_valid_sections(text: str) -> None:
     assert validate_policy_text(text) == []
     assert schema_errors(text) == []
+
+
+# ---------------------------------------------------------------------------------------
+# What the apply stage makes of it
+# ---------------------------------------------------------------------------------------
+
+
+def test_apply_options_from_the_policy() -> None:
+    from bot.apply import DEFAULT_VERIFY, TEST_COMMAND, ApplyOptions
+
+    assert DEFAULT_VERIFY == DEFAULT_VERIFY_COMMANDS and TEST_COMMAND == policy.VERIFY_TEST_COMMAND
+    assert ApplyOptions.from_policy(ApplyPolicy()) == ApplyOptions()
+    a = apply_of(
+        """\
+        tidy: false
+        vendor: false
+        go-toolchain: {newer-go: skip}
+        verify: {commands: [go vet ./...], test: true, timeout: 30}
+        """
+    )
+    got = ApplyOptions.from_policy(a)
+    assert (got.tidy, got.vendor, got.skip_newer_go, got.verify) == (False, False, True, True)
+    assert got.verify_commands == (("go", "vet", "./..."),) and got.run_tests
+    assert got.verify_timeout == 30.0
+    # Command-line flags win; a policy that lists go test itself does not get it twice.
+    flags = ApplyOptions.from_policy(a, tidy=True, verify=False, run_tests=False)
+    assert (flags.tidy, flags.verify, flags.run_tests) == (True, False, False)
+    listed = apply_of("verify: {commands: [go test ./...]}\n")
+    assert not ApplyOptions.from_policy(listed, run_tests=True).run_tests
+
+
+def test_verification_failure_text() -> None:
+    from bot.apply import Verification, VerifyStep
+
+    ok = VerifyStep(".", ("go", "build", "./..."), True, 0)
+    bad = VerifyStep(".", ("go", "vet", "./..."), False, 1, ("a.go:1: x", "a.go:2: y"), omitted=3)
+    assert Verification((ok,)).failure_text() == ""
+    assert Verification((ok, bad)).failure_text().splitlines() == [
+        "failed: `go vet ./...` in . (exit status 1)",
+        "a.go:1: x",
+        "a.go:2: y",
+        "... 3 more lines",
+    ]
