@@ -219,7 +219,10 @@ def cmd_policy_schema(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     """Apply MODULE@VERSION to a local checkout, verify it, and commit it on a new branch
-    (the checkout's own branch is checked out again afterwards)."""
+    (the checkout's own branch is checked out again afterwards). The repository's policy
+    (or ``--policy FILE``) says how: tidy, vendor, newer-go, GOTOOLCHAIN, the verify
+    commands, tests and timeout; ``--no-tidy``, ``--no-verify`` and ``--test`` win."""
+    from bot import policy as policies
     from bot import settings
     from bot.apply import (
         ApplyOptions,
@@ -229,6 +232,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         describe,
         parse_target,
     )
+    from bot.decide import verify_failure_text
     from bot.errors import EXIT_FAILURES
     from bot.repo import Workspace, is_valid_branch, module_branch
     from bot.toolchain import GoRunner
@@ -247,19 +251,32 @@ def cmd_apply(args: argparse.Namespace) -> int:
             raise UsageError(f"branch {branch} already exists (pass --branch NAME)")
         if not ws.is_clean():
             raise UsageError(f"{ws.root}: commit or stash your changes first")
-        untracked = set(ws.changed_files())
-        options = ApplyOptions(
-            tidy=not args.no_tidy, verify=not args.no_verify, run_tests=args.test
+        policy = (
+            policies.load_policy_file(Path(args.policy))
+            if args.policy
+            else policies.load_policy(ws.root)
         )
+        shown = policy.source
+        if not args.policy and shown.startswith("<builtin>/"):
+            shown += " (the repository has none)"
+        print(f"policy: {shown}")
+        untracked = set(ws.changed_files())
+        options = ApplyOptions.from_policy(
+            policy.apply,
+            tidy=False if args.no_tidy else None,
+            verify=False if args.no_verify else None,
+            run_tests=True if args.test else None,
+        )
+        go = GoRunner.from_settings(go_settings, gotoolchain=policy.apply.gotoolchain)
         try:
-            result = apply_change(
-                root, module, version, GoRunner.from_settings(go_settings), options
-            )
+            result = apply_change(root, module, version, go, options)
         except BotError:
             ws.restore(set(ws.changed_files()) - untracked)
             raise
         if isinstance(result, SkippedChange):
             print(describe(result), end="")
+            if result.needs_go is not None:
+                print(f"(go-toolchain.newer-go is skip in {policy.source})")
             return EXIT_OK
         ours = sorted(set(ws.changed_files()) - untracked)
         if not ours:
@@ -272,6 +289,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         print(describe(result), end="")
         print(f"committed {sha[:12]} on branch {branch} ({start} is checked out again)")
         if result.verification is not None and not result.verification.passed:
+            what = verify_failure_text(policy, result.kind)
+            print(f"verification failed: {what} (verify.on-failure in {policy.source})")
             print(
                 f"gomodbot: verification failed; branch {branch} is committed anyway",
                 file=sys.stderr,
@@ -349,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="do not build and vet the result")
     p.add_argument("--test", action="store_true", help="also run go test ./... (runs project code)")
     p.add_argument("--branch", metavar="NAME", help="default: gomodbot/<module>@v<major>")
+    p.add_argument(
+        "--policy", metavar="FILE", help="policy file (default: the repository's, else built-in)"
+    )
     p.add_argument("--goproxy", metavar="VALUE", help="GOPROXY to use instead of the environment's")
     p.add_argument(
         "--govulndb", metavar="URL", help="vulnerability database (GOVULNDB; `off` disables)"
