@@ -13,7 +13,8 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     ├── InputError                exit 2  a file we were given cannot be used
     │   ├── ParseError                    go.mod / go.work syntax (file, line, column)
     │   ├── PolicyError                   policy file (file, line, column)
-    │   └── ModuleSyntaxError             a module path or version is malformed
+    │   ├── ModuleSyntaxError             a module path or version is malformed
+    │   └── TemplateError                 a PR template (file, line): syntax, undefined, unsafe
     ├── ConfigError               exit 2  settings / environment that cannot work
     ├── ProxyError                        a GOPROXY request failed (url, status)
     │   └── ModuleLookupError             every proxy entry failed for one module
@@ -309,3 +310,17 @@ class NotACheckoutError(RepoError):
 class PushRejectedError(RepoError):
     """A push was refused: ``--force-with-lease`` found the remote branch somewhere else
     than expected (someone else pushed to it), or the remote rejected the update."""
+
+
+class TemplateError(InputError):
+    """A pull request template cannot be used: a syntax error, an undefined variable, an
+    unsafe operation refused by the sandbox, or a file that cannot be read. ``filename``
+    is the template as the user knows it (``.github/gomodbot/body.md.j2``,
+    ``<builtin>/title.j2``); ``line`` is 0 when unknown."""
+
+    def __init__(self, filename: str, line: int, message: str) -> None:
+        self.filename = filename
+        self.line = line
+        self.message = message
+        where = f"{filename}:{line}" if line > 0 else filename
+        super().__init__(f"{where}: {message}")
