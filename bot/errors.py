@@ -31,6 +31,11 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     │   ├── NotACheckoutError     exit 2  the path is not inside a git work tree
     │   └── PushRejectedError             push refused (the lease saw someone else's commits)
     ├── PlatformError                     a forge (GitHub / GitLab) call failed
+    │   └── PlatformRequestError          one API request failed (forge, method, path, status)
+    │       ├── PlatformAuthError         401/403: token missing, wrong, expired or lacking a right
+    │       ├── PlatformNotFound          404: no such repository, PR, issue, user or team
+    │       ├── PlatformRefused           400/409/422: the forge refused the change (validation)
+    │       └── RateLimitedError          a rate limit not lifted within the wait bound
     └── VulnDBError                       a vulnerability database request or reply failed (url)
 
 Per-item failures (one module, one repository) travel as values to the report; only
@@ -39,6 +44,8 @@ them into exit codes.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -310,6 +317,67 @@ class NotACheckoutError(RepoError):
 class PushRejectedError(RepoError):
     """A push was refused: ``--force-with-lease`` found the remote branch somewhere else
     than expected (someone else pushed to it), or the remote rejected the update."""
+
+
+class PlatformRequestError(PlatformError):
+    """One forge API request failed. ``forge`` is ``github`` / ``gitlab``; ``method`` and
+    ``path`` name the request (the path relative to the API root, never with credentials);
+    ``status`` is the HTTP status (None when no answer came: connection refused, timeout).
+    The message never carries a token: adapters redact every text they put in it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        forge: str = "",
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+    ) -> None:
+        self.forge = forge
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        where = " ".join(p for p in (forge + ":" if forge else "", method, path) if p)
+        code = f"{status} " if status is not None else ""
+        super().__init__(f"{where}: {code}{message}" if where else f"{code}{message}")
+
+
+class PlatformAuthError(PlatformRequestError):
+    """401, or a 403 that is not a rate limit: the token is missing, wrong or expired, or it
+    lacks a permission the call needs."""
+
+
+class PlatformNotFound(PlatformRequestError):
+    """404: the repository, pull/merge request, issue, user or team does not exist, or the
+    token cannot see it."""
+
+
+class PlatformRefused(PlatformRequestError):
+    """400/409/422: the forge understood the call and refused it (a validation error, a pull
+    request that already exists, auto-merge not allowed...)."""
+
+
+class RateLimitedError(PlatformRequestError):
+    """A rate limit (GitHub primary or secondary, GitLab 429) that was not lifted within the
+    adapter's wait bound. ``retry_after`` is how many seconds the forge asked to wait (None
+    when it did not say); ``reset_at`` when the primary limit resets (None when unknown)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        forge: str = "",
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+        reset_at: datetime | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.reset_at = reset_at
+        super().__init__(message, forge=forge, method=method, path=path, status=status)
 
 
 class TemplateError(InputError):
