@@ -704,3 +704,19 @@ def test_the_wheel_contains_the_templates_and_finds_them(tmp_path: Path) -> None
         check=True,
     )
     assert proc.stdout.strip() == str(site / "bot" / "_data" / "templates")
+
+
+def test_readme_lists_every_template_variable() -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split("### Pull request templates", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| variable | what it holds |", 1)[1].split("\n\n", 1)[0]
+    top: set[str] = set()
+    per_upgrade: set[str] = set()
+    for row in table.splitlines()[2:]:
+        first = row.split("|")[1]
+        names = set(re.findall(r"`([a-z_]+)`", first))
+        (per_upgrade if first.strip().startswith("upgrade ") else top).update(names)
+    u = upgrade(release_notes="n", fixes=(Fix("GO-2099-0001"),))
+    ctx = render._context(render._MARKDOWN, make_change([u], [applied(u)]), policy_file="p")
+    assert top == set(ctx)
+    assert per_upgrade == set(ctx["upgrades"][0])
