@@ -10,6 +10,11 @@ Each variable is looked up as ``cmd/go/internal/cfg`` does: a non-empty value in
 environment wins, then the user's go env file, then ``$GOROOT/go.env``, then Go's built-in
 default. Credentials (netrc passwords, URL userinfo) never appear in a ``repr`` or in a
 message: use :meth:`GoSettings.redact` on any text that may carry them.
+
+It also reads gomodbot's own settings (:class:`RunSettings`), the vulnerability database
+(:class:`VulnSettings`) and the forges (:class:`ForgeSettings`: tokens, token files, API
+URLs, GitHub App credentials, GitLab CI variables, rate-limit bounds); tokens never appear
+in a ``repr``.
 """
 
 from __future__ import annotations
@@ -640,3 +645,175 @@ def load_vuln_settings(
     else:
         govulncheck = shutil.which("govulncheck", path=path)
     return VulnSettings(govulndb, govulncheck)
+
+
+# ---------------------------------------------------------------------------------------
+# Forges (GitHub, GitLab)
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_GITLAB_URL = "https://gitlab.com"
+DEFAULT_RATE_LIMIT_MAX_WAIT = 60.0
+DEFAULT_FORGE_LOOKUPS = 50
+
+
+@dataclass(frozen=True)
+class ForgeSettings:
+    """How to reach GitHub and GitLab (read by :func:`load_forge_settings`).
+
+    GitHub: ``github_token`` from ``GOMODBOT_GITHUB_TOKEN`` or ``GITHUB_TOKEN`` (or their
+    ``*_FILE`` variants naming a file that holds it); ``github_api_url`` from
+    ``GITHUB_API_URL`` (``https://HOST/api/v3`` for Enterprise Server); ``github_server_url``
+    from ``GITHUB_SERVER_URL`` (the web root; Actions sets both); ``github_repository`` from
+    ``GITHUB_REPOSITORY``; a GitHub App from ``GOMODBOT_GITHUB_APP_ID``,
+    ``GOMODBOT_GITHUB_APP_PRIVATE_KEY`` (or ``_FILE``) and optionally
+    ``GOMODBOT_GITHUB_APP_INSTALLATION_ID``.
+
+    GitLab: ``gitlab_token`` from ``GOMODBOT_GITLAB_TOKEN`` or ``GITLAB_TOKEN`` (or
+    ``*_FILE``; a personal, project or group access token); ``gitlab_url`` from
+    ``GOMODBOT_GITLAB_URL``, else ``CI_SERVER_URL``; ``gitlab_project`` and
+    ``gitlab_default_branch`` from ``CI_PROJECT_PATH`` and ``CI_DEFAULT_BRANCH``.
+
+    ``rate_limit_max_wait`` (``GOMODBOT_RATE_LIMIT_MAX_WAIT``, seconds) bounds how long one
+    request waits for a rate limit; ``forge_lookups`` (``GOMODBOT_FORGE_LOOKUPS``) how many
+    dependency repositories ``plan`` may look up per run (0: none). Tokens and the private
+    key are left out of the ``repr``; ``*_source`` names the variable each came from.
+    """
+
+    github_token: str = field(default="", repr=False)
+    github_token_source: str = ""
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_server_url: str = ""
+    github_repository: str = ""
+    github_app_id: str = ""
+    github_app_private_key: str = field(default="", repr=False)
+    github_app_installation_id: int | None = None
+    gitlab_token: str = field(default="", repr=False)
+    gitlab_token_source: str = ""
+    gitlab_url: str = DEFAULT_GITLAB_URL
+    gitlab_project: str = ""
+    gitlab_default_branch: str = ""
+    rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
+    forge_lookups: int = DEFAULT_FORGE_LOOKUPS
+
+    @property
+    def github_host(self) -> str:
+        """The web host the GitHub API serves: ``GITHUB_SERVER_URL``'s host when set, else
+        ``github.com`` for ``api.github.com``, else the API URL's host (Enterprise)."""
+        if self.github_server_url:
+            return (urlsplit(self.github_server_url).hostname or "").lower()
+        host = (urlsplit(self.github_api_url).hostname or "").lower()
+        return "github.com" if host == "api.github.com" else host
+
+    @property
+    def gitlab_host(self) -> str:
+        """The host of the GitLab instance (``gitlab.com`` by default)."""
+        return (urlsplit(self.gitlab_url).hostname or "").lower()
+
+    @property
+    def has_github_app(self) -> bool:
+        return bool(self.github_app_id and self.github_app_private_key)
+
+    def secrets(self) -> frozenset[str]:
+        """The tokens and key these settings hold (for redaction)."""
+        values = (self.github_token, self.gitlab_token, self.github_app_private_key)
+        return frozenset(v for v in values if len(v) >= 3)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every token replaced by ``xxxxx``."""
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def _secret_value(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str]:
+    """The first of ``names`` (or ``NAME_FILE``, a file holding it) that is set, with the
+    variable it came from; ("", "") when none is. Setting both ``NAME`` and ``NAME_FILE`` is
+    an error."""
+    for name in names:
+        value, path = env.get(name, ""), env.get(f"{name}_FILE", "")
+        if value and path:
+            raise ConfigError(f"{name} and {name}_FILE are both set: set only one")
+        if value:
+            return value.strip(), name
+        if path:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(
+                    f"{name}_FILE={path}: cannot read: {exc.strerror or exc}"
+                ) from None
+            if not text.strip():
+                raise ConfigError(f"{name}_FILE={path}: the file is empty")
+            return text.strip(), f"{name}_FILE"
+    return "", ""
+
+
+def _forge_url(name: str, value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r}: invalid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name}={redact_url(value)}: expected an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise ConfigError(f"{name}={redact_url(value)}: put credentials in a token variable")
+    return value.rstrip("/")
+
+
+def _number(name: str, value: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a number") from None
+    if number < 0:
+        raise ConfigError(f"{name}={value!r}: must not be negative")
+    return number
+
+
+def load_forge_settings(environ: Mapping[str, str] | None = None) -> ForgeSettings:
+    """Read :class:`ForgeSettings` from ``environ`` (default: ``os.environ``); raises
+    :class:`ConfigError` for an unusable URL, number or token file."""
+    env = os.environ if environ is None else environ
+    github_token, github_source = _secret_value(env, ("GOMODBOT_GITHUB_TOKEN", "GITHUB_TOKEN"))
+    gitlab_token, gitlab_source = _secret_value(env, ("GOMODBOT_GITLAB_TOKEN", "GITLAB_TOKEN"))
+    app_key, _ = _secret_value(env, ("GOMODBOT_GITHUB_APP_PRIVATE_KEY",))
+    installation = env.get("GOMODBOT_GITHUB_APP_INSTALLATION_ID", "").strip()
+    if installation and not installation.isdigit():
+        raise ConfigError(
+            f"GOMODBOT_GITHUB_APP_INSTALLATION_ID={installation!r}: expected a number"
+        )
+    gitlab_url_name = "GOMODBOT_GITLAB_URL" if env.get("GOMODBOT_GITLAB_URL") else "CI_SERVER_URL"
+    server = env.get("GITHUB_SERVER_URL", "")
+    return ForgeSettings(
+        github_token=github_token,
+        github_token_source=github_source,
+        github_api_url=_forge_url(
+            "GITHUB_API_URL", env.get("GITHUB_API_URL", "") or DEFAULT_GITHUB_API_URL
+        ),
+        github_server_url=_forge_url("GITHUB_SERVER_URL", server) if server else "",
+        github_repository=env.get("GITHUB_REPOSITORY", "").strip(),
+        github_app_id=env.get("GOMODBOT_GITHUB_APP_ID", "").strip(),
+        github_app_private_key=app_key,
+        github_app_installation_id=int(installation) if installation else None,
+        gitlab_token=gitlab_token,
+        gitlab_token_source=gitlab_source,
+        gitlab_url=_forge_url(gitlab_url_name, env.get(gitlab_url_name, "") or DEFAULT_GITLAB_URL),
+        gitlab_project=env.get("CI_PROJECT_PATH", "").strip(),
+        gitlab_default_branch=env.get("CI_DEFAULT_BRANCH", "").strip(),
+        rate_limit_max_wait=_number(
+            "GOMODBOT_RATE_LIMIT_MAX_WAIT",
+            env.get("GOMODBOT_RATE_LIMIT_MAX_WAIT", ""),
+            DEFAULT_RATE_LIMIT_MAX_WAIT,
+        ),
+        forge_lookups=int(
+            _number(
+                "GOMODBOT_FORGE_LOOKUPS",
+                env.get("GOMODBOT_FORGE_LOOKUPS", ""),
+                DEFAULT_FORGE_LOOKUPS,
+            )
+        ),
+    )
