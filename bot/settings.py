@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -451,6 +452,21 @@ def _go_env_lookup(go_bin: str, environ: Mapping[str, str], names: list[str]) ->
         return {}
 
 
+# Names of variables that carry credentials: kept out of every subprocess we start (the go
+# command, govulncheck, and through them the project's own code in `go test`).
+_SECRET_NAME = re.compile(
+    r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL|_AUTH$", re.IGNORECASE
+)
+
+
+def subprocess_environ(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the variables that carry credentials (forge tokens, CI job tokens,
+    API keys): the environment of the go command and govulncheck, which build and may
+    run (``go test``) the project's code. Go's own settings (GOPROXY with its userinfo,
+    NETRC, GOAUTH) stay: the go command needs them to fetch private modules."""
+    return {k: v for k, v in env.items() if not _SECRET_NAME.search(k) or k.startswith("GO")}
+
+
 def load_go_settings(
     environ: Mapping[str, str] | None = None,
     go_bin: str | None = None,
@@ -541,7 +557,7 @@ def load_go_settings(
         no_proxy=either("NO_PROXY"),
         ssl_cert_file=env.get("SSL_CERT_FILE", ""),
         ssl_cert_dir=env.get("SSL_CERT_DIR", ""),
-        environ=MappingProxyType(env),
+        environ=MappingProxyType(subprocess_environ(env)),
         sources=MappingProxyType(sources),
     )
 

@@ -375,3 +375,24 @@ def test_settings_never_show_credentials(tmp_path: Path) -> None:
         f"error talking to https://bot:{encoded}@p.example with p@ss-{SECRET} and {SECRET}-netrc"
     )
     assert SECRET not in s.redact(leaked)
+
+
+def test_subprocess_environment_carries_no_credentials() -> None:
+    """The go command (and `go test`, which runs the project's code) never sees forge tokens."""
+    from bot import settings as s
+
+    env = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/u",
+        "GOENV": "off",
+        "GOPROXY": "https://u:p@proxy.example",
+        "GOAUTH": "netrc",
+        "GITHUB_TOKEN": "ghp_secret",
+        "GOMODBOT_GITLAB_TOKEN": "glpat-secret",
+        "CI_JOB_TOKEN": "job",
+        "AWS_SECRET_ACCESS_KEY": "aws",
+        "SOME_API_KEY": "k",
+    }
+    got = s.load_go_settings(environ=env)
+    assert sorted(got.environ) == ["GOAUTH", "GOENV", "GOPROXY", "HOME", "PATH"]
+    assert not any("secret" in v for v in got.direct_environ().values())
