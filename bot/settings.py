@@ -464,7 +464,7 @@ def subprocess_environ(env: Mapping[str, str]) -> dict[str, str]:
     API keys): the environment of the go command and govulncheck, which build and may
     run (``go test``) the project's code. Go's own settings (GOPROXY with its userinfo,
     NETRC, GOAUTH) stay: the go command needs them to fetch private modules."""
-    return {k: v for k, v in env.items() if not _SECRET_NAME.search(k) or k.startswith("GO")}
+    return {k: v for k, v in env.items() if k == "GOAUTH" or not _SECRET_NAME.search(k)}
 
 
 def load_go_settings(
