@@ -18,7 +18,7 @@ report, never exceptions; only an unreadable root raises.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from bot.decide import Decision, decide
 from bot.discover import discover, resolve_use_dir
 from bot.errors import BotError, InputError, ParseError, ProxyError
 from bot.goproxy import ProxyClient
-from bot.maintenance import maintenance_signals
+from bot.maintenance import RepoStatus, maintenance_signals, source_repo
 from bot.policy import Policy
 from bot.security import CandidateSecurity, SecurityChecker
 from bot.signals import (
@@ -42,6 +42,10 @@ from bot.signals import (
 )
 
 ProgressFn = Callable[[int, int, str], None]
+#: Asks a forge about a module's source repository (see :func:`bot.platforms.forge_status_lookup`).
+ForgeStatusFn = Callable[[str], Awaitable[RepoStatus | None]]
+#: How many source repositories one run may ask a forge about.
+DEFAULT_FORGE_BUDGET = 50
 
 
 @dataclass(frozen=True)
@@ -171,8 +175,18 @@ class Resolver:
     requirements of the same module share one request and one computation.
     """
 
-    def __init__(self, client: ProxyClient) -> None:
+    def __init__(
+        self,
+        client: ProxyClient,
+        *,
+        forge_status: ForgeStatusFn | None = None,
+        forge_budget: int = DEFAULT_FORGE_BUDGET,
+    ) -> None:
         self.client = client
+        self.forge_status = forge_status
+        self.forge_budget = forge_budget
+        self.forge_asked = 0  # source repositories the forge hook was called for
+        self.forge_not_asked = 0  # ... and those left out once the budget was spent
         self._tasks: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
         self.majors: dict[str, dict[str, ModuleFacts]] = {}  # module -> found major paths
 
@@ -228,7 +242,34 @@ class Resolver:
             recent_release_times=times,
             current_time=current_time,
             deprecated=facts.deprecated,
+            forge=await self.repo_status(path),
         )
+
+    async def repo_status(self, path: str) -> RepoStatus | None:
+        """What the forge hook says about module ``path``'s source repository: asked once
+        per repository, for at most ``forge_budget`` repositories per run (then None: "not
+        asked"); modules with no obvious source repository are never asked about."""
+        if self.forge_status is None:
+            return None
+        found = source_repo(path)
+        if found is None:
+            return None
+        key = ("forge", found[0], found[1].lower())
+        if key not in self._tasks:
+            if self.forge_asked >= self.forge_budget:
+                self.forge_not_asked += 1
+                return None
+            self.forge_asked += 1
+        hook = self.forge_status
+
+        async def ask() -> RepoStatus | None:
+            return await hook(path)
+
+        try:
+            status: RepoStatus | None = await self._once(key, ask)
+        except BotError:
+            return None
+        return status
 
     async def assess(
         self,
@@ -534,13 +575,17 @@ async def plan_files(
     now: datetime | None = None,
     only_module: str | None = None,
     security: SecurityChecker | None = None,
+    forge_status: ForgeStatusFn | None = None,
+    forge_budget: int = DEFAULT_FORGE_BUDGET,
 ) -> tuple[tuple[FilePlan, ...], tuple[WorkspacePlan, ...]]:
     """Plan every go.mod under ``root`` with ``client`` (see module docstring).
 
     With a ``policy``, every candidate also gets its signals and the policy's decision
     (``now`` is the clock for release ages; default: the current time). ``only_module``
     limits the plan to the requirements of that module (or replaced by it). With a
-    ``security`` checker, advisories, their fixes and reachability are added too."""
+    ``security`` checker, advisories, their fixes and reachability are added too. With a
+    ``forge_status`` hook, maintenance signals also say whether a dependency's source
+    repository is archived (at most ``forge_budget`` repositories are asked about)."""
     when = now or datetime.now(UTC)
     found = discover(root)
     base = found.root
@@ -573,7 +618,7 @@ async def plan_files(
             continue
         parsed_files.append((gm, mod, None))
 
-    resolver = Resolver(client)
+    resolver = Resolver(client, forge_status=forge_status, forge_budget=forge_budget)
     jobs: list[tuple[int, _Req]] = []
     for i, (gm, mod_or_none, _err) in enumerate(parsed_files):
         if mod_or_none is None:
