@@ -86,6 +86,7 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
     from bot.cache import Cache
     from bot.goproxy import ProxyClient
     from bot.plan import PlanReport, plan_files
+    from bot.platforms import forge_status_lookup
     from bot.security import SecurityChecker
     from bot.vulndb import VulnDBClient
 
@@ -109,6 +110,8 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
     vuln = settings.load_vuln_settings(
         overrides={"GOVULNDB": args.govulndb} if args.govulndb else None
     )
+    forges = settings.load_forge_settings()
+    lookup = forge_status_lookup(forges)  # None: no token for github.com / gitlab.com
     progress, finish = _progress_printer(sys.stderr)
     started = time.monotonic()
 
@@ -136,6 +139,8 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
                     policy=policy,
                     only_module=only_module,
                     security=await checker(db),
+                    forge_status=lookup,
+                    forge_budget=forges.forge_lookups,
                 )
             finally:
                 finish()
@@ -144,6 +149,7 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
                 "requests": st.total_requests,
                 "cache_hits": sum(st.cache_hits.values()),
                 "go_commands": sum(st.go_commands.values()),
+                "forge_lookups": lookup.lookups if lookup is not None else 0,
                 "elapsed_ms": int((time.monotonic() - started) * 1000),
             }
             return PlanReport(str(root), go_settings.goproxy_redacted, files, workspaces, stats)
