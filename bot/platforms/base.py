@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.maintenance import RepoStatus
-from bot.repo import GitAuth
+
+if TYPE_CHECKING:  # bot.repo loads GitPython: only the adapters that push need it
+    from bot.repo import GitAuth
 
 PrState = Literal["open", "closed", "merged"]
 IssueState = Literal["open", "closed"]
