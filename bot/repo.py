@@ -526,6 +526,23 @@ class Workspace:
                 return sha
         return None
 
+    def author_emails(self, base: str, tip: str) -> tuple[str, ...]:
+        """The author e-mail of every commit reachable from ``tip`` but not from ``base``
+        (newest first): who wrote a branch's commits."""
+        out = self._git("log", "--format=%ae", f"{base}..{tip}", "--")
+        return tuple(line for line in out.splitlines() if line)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether ``ancestor`` is an ancestor of (or equal to) ``descendant``."""
+        status, _, _ = self._git_status("merge-base", "--is-ancestor", ancestor, descendant)
+        return status == 0
+
+    def conflicts(self, base: str, tip: str) -> bool:
+        """Whether merging ``tip`` into ``base`` would conflict (``git merge-tree``; no
+        work tree or index is touched)."""
+        status, _, _ = self._git_status("merge-tree", "--write-tree", base, tip)
+        return status == 1
+
     # -- changing -----------------------------------------------------------------------
 
     def fetch(self, branch: str, *, depth: int | None = 1, partial: bool = False) -> str | None:

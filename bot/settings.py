@@ -568,11 +568,15 @@ class RunSettings:
 
     ``cache_dir``: ``GOMODBOT_CACHE_DIR`` (None: the user cache directory);
     ``step_summary``: ``GITHUB_STEP_SUMMARY``, the file a GitHub Actions step appends its
-    Markdown summary to (None outside Actions).
+    Markdown summary to (None outside Actions); ``git_author``: ``GOMODBOT_GIT_AUTHOR``
+    (``Name <email>``), the author and committer of the bot's commits ("" : the default);
+    ``signoff``: ``GOMODBOT_SIGNOFF`` (``true``/``1``) adds a Signed-off-by line.
     """
 
     cache_dir: Path | None = None
     step_summary: Path | None = None
+    git_author: str = ""
+    signoff: bool = False
 
 
 def load_run_settings(environ: Mapping[str, str] | None = None) -> RunSettings:
@@ -580,7 +584,12 @@ def load_run_settings(environ: Mapping[str, str] | None = None) -> RunSettings:
     env = os.environ if environ is None else environ
     cache = env.get("GOMODBOT_CACHE_DIR", "")
     summary = env.get("GITHUB_STEP_SUMMARY", "")
-    return RunSettings(Path(cache) if cache else None, Path(summary) if summary else None)
+    return RunSettings(
+        Path(cache) if cache else None,
+        Path(summary) if summary else None,
+        env.get("GOMODBOT_GIT_AUTHOR", ""),
+        env.get("GOMODBOT_SIGNOFF", "").strip().lower() in ("1", "true", "yes"),
+    )
 
 
 # ---------------------------------------------------------------------------------------
