@@ -604,3 +604,97 @@ def test_github_app_not_installed(github_emulator: GitHubEmulator, app: RepoHand
     )
     with pytest.raises(PlatformNotFound):
         gh.repo()
+
+
+# ---------------------------------------------------------------------------------------
+# gomodbot plan asks the forge about dependencies' source repositories
+# ---------------------------------------------------------------------------------------
+
+PLAN_GO_MOD = """module example.com/app
+
+go 1.21
+
+require (
+\tgithub.com/up/archived v1.0.0
+\tgithub.com/up/active v1.0.0
+\tgithub.com/up/gone v1.0.0
+\texample.com/vanity v1.0.0
+)
+"""
+
+
+def _plan(
+    github_emulator: GitHubEmulator, proxy_url: str, tmp_path: Path, **extra: str
+) -> tuple[dict[str, dict[str, object]], dict[str, int], str]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    app = tmp_path / "app"
+    app.mkdir(exist_ok=True)
+    (app / "go.mod").write_text(PLAN_GO_MOD)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path / "home"),
+        "GOENV": "off",
+        "GOPROXY": proxy_url,
+        "GOVULNDB": "off",
+        "GOMODBOT_CACHE_DIR": str(tmp_path / "cache"),
+        "GITHUB_TOKEN": SECRET,
+        "GITHUB_API_URL": github_emulator.api_url,
+        "GITHUB_SERVER_URL": "https://github.com",  # this API answers for github.com
+        **extra,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "plan", "--json", "--no-cache", str(app)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    (gomod,) = doc["files"]
+    return {r["module"]: r for r in gomod["requirements"]}, doc["stats"], proc.stderr
+
+
+def test_plan_marks_archived_source_repositories(
+    github_emulator: GitHubEmulator, goproxy: object, tmp_path: Path
+) -> None:
+    from support.goproxy import ModuleSpec
+
+    specs = [
+        ModuleSpec(path, ["v1.0.0", "v1.1.0"])
+        for path in ("github.com/up/archived", "github.com/up/active", "github.com/up/gone")
+    ] + [ModuleSpec("example.com/vanity", ["v1.0.0", "v1.1.0"])]
+    proxy = goproxy(specs)  # type: ignore[operator]
+    github_emulator.add_token(SECRET, "gomodbot", name="secret")
+    github_emulator.add_repo("up/archived", archived=True, empty=True)
+    github_emulator.add_repo("up/active", empty=True)
+
+    reqs, stats, stderr = _plan(github_emulator, proxy.url, tmp_path)
+    assert reqs["github.com/up/archived"]["maintenance"] == "archived"
+    assert any(
+        "source repository up/archived is archived on github" in reason
+        for reason in reqs["github.com/up/archived"]["maintenance_reasons"]
+    )
+    assert reqs["github.com/up/active"]["maintenance"] != "archived"
+    assert reqs["github.com/up/gone"]["maintenance"] != "archived"  # 404: not known
+    assert stats["forge_lookups"] == 3
+    asked = sorted(r.path for r in github_emulator.find("GET", "/repos/*"))
+    assert asked == ["/repos/up/active", "/repos/up/archived", "/repos/up/gone"]
+    assert SECRET not in stderr
+
+    # The budget: one lookup, the other repositories are "not asked".
+    github_emulator.clear_log()
+    reqs, stats, _ = _plan(github_emulator, proxy.url, tmp_path, GOMODBOT_FORGE_LOOKUPS="1")
+    assert stats["forge_lookups"] == 1 and github_emulator.count("GET", "/repos/*") == 1
+    # Without a token for github.com nothing is asked.
+    github_emulator.clear_log()
+    _, stats, _ = _plan(
+        github_emulator, proxy.url, tmp_path, GITHUB_SERVER_URL="https://ghe.example.com"
+    )
+    assert stats["forge_lookups"] == 0 and github_emulator.count() == 0
