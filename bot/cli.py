@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot import __version__
-from bot.errors import EXIT_OK, EXIT_USAGE, BotError, InputError, UsageError
+from bot.errors import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, BotError, InputError, UsageError
 
 if TYPE_CHECKING:
+    from bot.pipeline import RunReport
     from bot.plan import PlanReport, ProgressFn
+    from bot.platforms import PlatformKind
+    from bot.policy import Policy
+    from bot.settings import ForgeSettings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,8 +80,15 @@ def _progress_printer(stream: TextIO) -> tuple[ProgressFn, Callable[[], None]]:
     return plain, lambda: None
 
 
-def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanReport:
-    """Build the real collaborators from settings and flags, and plan ``args.path``."""
+def _run_plan(
+    args: argparse.Namespace,
+    only_module: str | None = None,
+    *,
+    root_dir: Path | None = None,
+    policy_in: Policy | None = None,
+) -> PlanReport:
+    """Build the real collaborators from settings and flags, and plan ``args.path`` (or
+    ``root_dir``, with ``policy_in``, when the caller already has them)."""
     import asyncio
     import time
 
@@ -90,11 +101,11 @@ def _run_plan(args: argparse.Namespace, only_module: str | None = None) -> PlanR
     from bot.security import SecurityChecker
     from bot.vulndb import VulnDBClient
 
-    root = Path(args.path)
+    root = root_dir or Path(args.path)
     if not root.exists():
         raise InputError(f"{root}: no such file or directory")
     repo_root = root if root.is_dir() else root.parent
-    policy = (
+    policy = policy_in or (
         policies.load_policy_file(Path(args.policy))
         if args.policy
         else policies.load_policy(repo_root)
@@ -305,6 +316,126 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """The whole pipeline for one repository: plan, decide, apply, verify, open PRs."""
+    import tempfile
+
+    from bot import policy as policies
+    from bot import report, settings
+    from bot.errors import ConfigError
+    from bot.pipeline import Runner, RunOptions
+    from bot.platforms import make_platform
+    from bot.render import Renderer, template_overrides
+    from bot.repo import DEFAULT_IDENTITY, Identity, Workspace
+    from bot.toolchain import GoRunner
+
+    forge = settings.load_forge_settings()
+    run_settings = settings.load_run_settings()
+    kind: PlatformKind = args.platform or _default_platform(args, forge)
+    go_settings = settings.load_go_settings(
+        overrides={"GOPROXY": args.goproxy} if args.goproxy is not None else {}
+    )
+    identity = (
+        Identity.parse(run_settings.git_author) if run_settings.git_author else DEFAULT_IDENTITY
+    )
+    with tempfile.TemporaryDirectory(prefix="gomodbot-run-") as scratch:
+        if args.repo or (kind != "local" and args.path is None):
+            if kind == "local":
+                raise UsageError("--repo needs --platform github or gitlab")
+            platform = make_platform(kind, forge, repo=args.repo or "")
+            info = platform.repo()
+            ws = Workspace.clone(
+                info.clone_url,
+                Path(scratch) / "checkout",
+                branch=args.base or info.default_branch,
+                depth=None,
+                partial=True,
+                auth=platform.git_auth(),
+                environ=go_settings.environ,
+            )
+            base = args.base or info.default_branch
+        else:
+            path = Path(args.path or ".")
+            ws = Workspace.open(path, environ=go_settings.environ)
+            outdir = Path(args.out) if args.out else ws.root / ".gomodbot"
+            platform = make_platform(kind, forge, repo=args.repo or "", root=ws.root, outdir=outdir)
+            base = args.base or (
+                ws.current_branch() if kind == "local" else platform.repo().default_branch
+            )
+            if not base:
+                raise ConfigError(f"{ws.root}: which base branch? (--base BRANCH)")
+        with ws:
+            keep = []
+            if kind == "local":
+                out = (Path(args.out) if args.out else ws.root / ".gomodbot").resolve()
+                if out.is_relative_to(ws.root.resolve()):
+                    keep.append(out.relative_to(ws.root.resolve()).as_posix())
+            policy = (
+                policies.load_policy_file(Path(args.policy))
+                if args.policy
+                else policies.load_policy(ws.root)
+            )
+            renderer = Renderer(
+                template_overrides(policy, ws.root),
+                repo_root=ws.root,
+                policy_file=_policy_name(policy, ws.root),
+            )
+            plan = _run_plan(args, root_dir=ws.root, policy_in=policy)
+            runner = Runner(
+                platform=platform,
+                workspace=ws,
+                go=GoRunner.from_settings(go_settings, gotoolchain=policy.apply.gotoolchain),
+                policy=policy,
+                renderer=renderer,
+                base=base,
+                options=RunOptions(
+                    dry_run=args.dry_run,
+                    identity=identity,
+                    signoff=run_settings.signoff,
+                    max_open=args.max_open,
+                    max_new=args.max_new,
+                ),
+                progress=lambda msg: print(f"gomodbot: {msg}", file=sys.stderr, flush=True),
+                keep=keep,
+            )
+            result = runner.run(plan)
+    _print_run(result, args)
+    summary = run_settings.step_summary
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as fh:
+            fh.write(report.run_markdown(result))
+    return EXIT_FAILURES if result.failed else EXIT_OK
+
+
+def _default_platform(args: argparse.Namespace, forge: ForgeSettings) -> PlatformKind:
+    """github when a GitHub token and repository are configured, gitlab likewise, else
+    local (no token needed: PRs are written to files)."""
+    if forge.github_token and (args.repo or forge.github_repository):
+        return "github"
+    if forge.gitlab_token and (args.repo or forge.gitlab_project):
+        return "gitlab"
+    return "local"
+
+
+def _policy_name(policy: Policy, root: Path) -> str:
+    try:
+        return Path(policy.source).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return ".github/gomodbot.yml"
+
+
+def _print_run(result: RunReport, args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from bot import report
+
+    if args.json:
+        sys.stdout.write(report.run_json(result))
+        return
+    width = None if sys.stdout.isatty() else 250
+    report.print_run(result, Console(width=width, highlight=False))
+
+
 def _lookup_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that look modules up (plan, explain)."""
     p.add_argument("--direct-only", action="store_true", help="skip indirect requirements")
@@ -346,6 +477,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="FILE", help="append a Markdown summary to FILE")
     _lookup_options(p)
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("run", help="the whole pipeline for one repository: open/update PRs")
+    p.add_argument("path", nargs="?", default=None, help="a local checkout (default: .)")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="clone this repository from the forge")
+    p.add_argument("--platform", choices=("github", "gitlab", "local"), help="default: detected")
+    p.add_argument("--base", metavar="BRANCH", help="the branch PRs target (default: the repo's)")
+    p.add_argument("--dry-run", action="store_true", help="plan and apply, but push nothing")
+    p.add_argument("--out", metavar="DIR", help="local platform: where PR files go")
+    p.add_argument("--max-open", type=int, metavar="N", help="open PRs allowed in the repo")
+    p.add_argument("--max-new", type=int, metavar="N", help="new PRs per run")
+    p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    _lookup_options(p)
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("explain", help="explain the decision for every candidate of MODULE")
     p.add_argument("module", help="a module path as required in go.mod")

@@ -526,6 +526,11 @@ class Workspace:
                 return sha
         return None
 
+    def rev(self, ref: str) -> str | None:
+        """The commit ``ref`` names in this repository, or None."""
+        status, out, _ = self._git_status("rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
+        return out.strip() if status == 0 and out.strip() else None
+
     def author_emails(self, base: str, tip: str) -> tuple[str, ...]:
         """The author e-mail of every commit reachable from ``tip`` but not from ``base``
         (newest first): who wrote a branch's commits."""

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.pipeline import OutcomeKind, RunReport
 from bot.plan import CandidateDecision, FilePlan, Found, PlanReport, RequirementPlan
 from bot.signals import MaintenanceSignals, SecuritySignals
 
@@ -369,3 +370,90 @@ def explain_text(report: PlanReport, module: str, now: datetime | None = None) -
                 out += [f"    {line}" for line in explain_lines(d.decision)]
             out.append("")
     return "\n".join(out) if out else None
+
+
+# ---------------------------------------------------------------------------------------
+# gomodbot run
+# ---------------------------------------------------------------------------------------
+
+RUN_SCHEMA = "gomodbot.run/1"
+
+
+def _run_outcomes(report: RunReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": o.key,
+            "branch": o.branch,
+            "outcome": o.outcome,
+            "reason": o.reason,
+            "number": o.number,
+            "url": o.url,
+            "action": o.action,
+            "upgrades": list(o.upgrades),
+        }
+        for o in report.outcomes
+    ]
+
+
+def run_json(report: RunReport) -> str:
+    """The ``gomodbot run --json`` document: the outcomes, and the plan behind them."""
+    plan = json.loads(plan_json(report.plan))
+    doc = {
+        "schema": RUN_SCHEMA,
+        "repo": report.repo,
+        "platform": report.platform,
+        "base": report.base,
+        "outcomes": _run_outcomes(report),
+        "errors": list(report.errors),
+        "plan": plan,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def run_summary_line(report: RunReport) -> str:
+    """``acme/app: 2 opened, 1 updated, 0 closed, 3 unchanged, 1 skipped, 0 failed``."""
+    kinds: tuple[OutcomeKind, ...] = (
+        "opened",
+        "updated",
+        "closed",
+        "unchanged",
+        "skipped",
+        "failed",
+    )
+    counts = ", ".join(f"{report.count(k)} {k}" for k in kinds)
+    dry_kinds: tuple[OutcomeKind, ...] = ("would-open", "would-update", "would-close")
+    dry = [k for k in dry_kinds if report.count(k)]
+    if dry:
+        counts += ", " + ", ".join(f"{report.count(k)} {k}" for k in dry)
+    return f"{report.repo} ({report.platform}, base {report.base}): {counts}"
+
+
+def print_run(report: RunReport, console: Console) -> None:
+    """A table of what happened to each change, then the summary line."""
+    table = Table(box=box.SIMPLE_HEAD, expand=False)
+    for col in ("outcome", "PR", "branch", "upgrades", "why"):
+        table.add_column(col, overflow="fold")
+    for o in report.outcomes:
+        pr = f"#{o.number}" if o.number is not None else "-"
+        table.add_row(
+            Text(o.outcome), Text(pr), Text(o.branch), Text("\n".join(o.upgrades)), Text(o.reason)
+        )
+    console.print(table)
+    for err in report.errors:
+        console.print(Text(f"error: {err}", style="red"))
+    console.print(Text(run_summary_line(report)))
+
+
+def run_markdown(report: RunReport) -> str:
+    """The Markdown summary of a run for a CI job page."""
+    out = ["## gomodbot run", "", md_escape(run_summary_line(report)), ""]
+    if report.outcomes:
+        out += ["| outcome | PR | upgrades | why |", "|---|---|---|---|"]
+        for o in report.outcomes:
+            pr = f"[#{o.number}]({o.url})" if o.number is not None and o.url else "-"
+            ups = "<br>".join(md_escape(u) for u in o.upgrades)
+            out.append(f"| {o.outcome} | {pr} | {ups} | {md_escape(o.reason)} |")
+        out.append("")
+    for err in report.errors:
+        out += [f"Error: {md_escape(err)}", ""]
+    return "\n".join(out) + "\n" + plan_markdown(report.plan)
