@@ -125,12 +125,16 @@ class ForgeStatusLookup:
 
     ``platforms`` maps a host (``github.com``, ``gitlab.com``) to the platform that answers
     for it. Each repository is asked once (concurrent askers share the answer); ``lookups``
-    counts the requests made. After an authentication failure or a rate limit that outlasted
-    the wait bound, that host is not asked again in this run (one warning).
+    counts the requests made; at most ``concurrency`` are in flight (forges frown on many
+    parallel requests). After an authentication failure or a rate limit that outlasted the
+    wait bound, that host is not asked again in this run (one warning).
     """
 
-    def __init__(self, platforms: Mapping[str, Platform]) -> None:
+    def __init__(self, platforms: Mapping[str, Platform], *, concurrency: int = 4) -> None:
         self.platforms = dict(platforms)
+        self.concurrency = max(1, concurrency)
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self.lookups = 0
         self.failures = 0
         self._answers: dict[tuple[str, str], asyncio.Future[RepoStatus | None]] = {}
@@ -157,6 +161,13 @@ class ForgeStatusLookup:
         return await answer
 
     async def _ask(self, host: str, repo: str) -> RepoStatus | None:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:  # one per event loop
+            self._slots, self._slots_loop = asyncio.Semaphore(self.concurrency), loop
+        async with self._slots:
+            return await self._ask_now(host, repo)
+
+    async def _ask_now(self, host: str, repo: str) -> RepoStatus | None:
         if host in self._disabled:
             return None
         self.lookups += 1

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import quote, urlsplit
 
 import github
@@ -51,6 +51,7 @@ from bot.platforms.base import (
     IssueRef,
     IssueState,
     MergeMethod,
+    Platform,
     PrRef,
     PrRequestLike,
     PrState,
@@ -591,3 +592,7 @@ def _message(exc: GithubException) -> str:
 
 
 __all__ = ["DEFAULT_API_URL", "GitHubApp", "GitHubPlatform", "web_url_for"]
+
+
+if TYPE_CHECKING:  # the adapter implements the whole interface
+    _platform: type[Platform] = GitHubPlatform

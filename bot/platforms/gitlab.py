@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 import gitlab
@@ -49,6 +49,7 @@ from bot.platforms.base import (
     IssueRef,
     IssueState,
     MergeMethod,
+    Platform,
     PrRef,
     PrRequestLike,
     PrState,
@@ -536,3 +537,7 @@ def host_of(url: str) -> str:
 
 
 __all__ = ["DEFAULT_URL", "GitLabPlatform", "host_of", "strip_draft"]
+
+
+if TYPE_CHECKING:  # the adapter implements the whole interface
+    _platform: type[Platform] = GitLabPlatform

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import PlatformNotFound, PlatformRefused, PlatformRequestError
 from bot.maintenance import RepoStatus
@@ -32,6 +32,7 @@ from bot.platforms.base import (
     IssueRef,
     IssueState,
     MergeMethod,
+    Platform,
     PrRef,
     PrRequestLike,
     PrState,
@@ -387,3 +388,7 @@ class LocalPlatform:
         include_forks: bool = False,
     ) -> list[RepoInfo]:
         return []
+
+
+if TYPE_CHECKING:  # the adapter implements the whole interface
+    _platform: type[Platform] = LocalPlatform

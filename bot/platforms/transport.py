@@ -253,8 +253,8 @@ class BoundedRetry(Retry):
             return self.new(server_errors=self.server_errors + 1, next_wait=wait)
         # A connection or read error: urllib3's counters decide, we pace.
         made: BoundedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
-        attempt = policy.server_retries - (made.connect if made.connect is not None else 0)
-        made.next_wait = policy.backoff_for(max(0, attempt - 1))
+        failures = sum(1 for h in made.history if h.error is not None)
+        made.next_wait = policy.backoff_for(max(0, failures - 1))
         log.warning("%s: %s; trying again in %.1f s", where, type(error).__name__, made.next_wait)
         return made
 
