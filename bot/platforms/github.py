@@ -211,7 +211,7 @@ class GitHubPlatform:
                 detail += f" (resets at {noted.reset_at:%Y-%m-%dT%H:%M:%SZ})"
             elif noted is not None and noted.retry_after is not None:
                 detail += f" (retry after {noted.retry_after:.0f} s)"
-            detail += f"; waited at most {self.policy.max_wait:.0f} s"
+            detail += f"; waits are bounded at {self.policy.max_wait:.0f} s per request"
             raise RateLimitedError(
                 detail,
                 **where,

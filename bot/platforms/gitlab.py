@@ -162,7 +162,7 @@ class GitLabPlatform:
                 detail += f" (retry after {noted.retry_after:.0f} s)"
             elif noted is not None and noted.reset_at is not None:
                 detail += f" (resets at {noted.reset_at:%Y-%m-%dT%H:%M:%SZ})"
-            detail += f"; waited at most {self.policy.max_wait:.0f} s"
+            detail += f"; waits are bounded at {self.policy.max_wait:.0f} s per request"
             raise RateLimitedError(
                 detail,
                 **where,
