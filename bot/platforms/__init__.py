@@ -46,6 +46,7 @@ __all__ = [
     "IssueState",
     "MergeMethod",
     "Platform",
+    "PlatformKind",
     "PrRef",
     "PrRequestLike",
     "PrState",
