@@ -14,6 +14,7 @@ library (``raise OurError(...) from exc``); nothing else catches them.
     │   ├── ParseError                    go.mod / go.work syntax (file, line, column)
     │   ├── PolicyError                   policy file (file, line, column)
     │   ├── ModuleSyntaxError             a module path or version is malformed
+    │   ├── ScheduleError                 a schedule's cron expression or time zone (column)
     │   └── TemplateError                 a PR template (file, line): syntax, undefined, unsafe
     ├── ConfigError               exit 2  settings / environment that cannot work
     ├── ProxyError                        a GOPROXY request failed (url, status)
@@ -392,3 +393,19 @@ class TemplateError(InputError):
         self.message = message
         where = f"{filename}:{line}" if line > 0 else filename
         super().__init__(f"{where}: {message}")
+
+
+class ScheduleError(InputError):
+    """A schedule window's cron expression, or a schedule's time zone, cannot be used.
+
+    ``expression`` is the cron expression (or the time zone name) as written; ``column``
+    the 1-based position in it of the problem (0 when the whole value is at fault), so
+    a policy can point at the exact character; ``message`` says what is wrong.
+    """
+
+    def __init__(self, message: str, *, expression: str = "", column: int = 0) -> None:
+        self.message = message
+        self.expression = expression
+        self.column = column
+        where = f"{expression!r}" + (f", column {column}" if column else "")
+        super().__init__(f"{where}: {message}" if expression else message)
