@@ -680,6 +680,7 @@ DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_GITLAB_URL = "https://gitlab.com"
 DEFAULT_RATE_LIMIT_MAX_WAIT = 60.0
 DEFAULT_FORGE_LOOKUPS = 50
+DEFAULT_GITHUB_WRITE_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -701,8 +702,10 @@ class ForgeSettings:
 
     ``rate_limit_max_wait`` (``GOMODBOT_RATE_LIMIT_MAX_WAIT``, seconds) bounds how long one
     request waits for a rate limit; ``forge_lookups`` (``GOMODBOT_FORGE_LOOKUPS``) how many
-    dependency repositories ``plan`` may look up per run (0: none). Tokens and the private
-    key are left out of the ``repr``; ``*_source`` names the variable each came from.
+    dependency repositories ``plan`` may look up per run (0: none);
+    ``github_write_interval`` (``GOMODBOT_GITHUB_WRITE_INTERVAL``, seconds, default 1: GitHub's
+    advice) the pause between two writes to GitHub. Tokens and the private key are left out
+    of the ``repr``; ``*_source`` names the variable each came from.
     """
 
     github_token: str = field(default="", repr=False)
@@ -720,6 +723,7 @@ class ForgeSettings:
     gitlab_default_branch: str = ""
     rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
     forge_lookups: int = DEFAULT_FORGE_LOOKUPS
+    github_write_interval: float = DEFAULT_GITHUB_WRITE_INTERVAL
 
     @property
     def github_host(self) -> str:
@@ -840,5 +844,10 @@ def load_forge_settings(environ: Mapping[str, str] | None = None) -> ForgeSettin
                 env.get("GOMODBOT_FORGE_LOOKUPS", ""),
                 DEFAULT_FORGE_LOOKUPS,
             )
+        ),
+        github_write_interval=_number(
+            "GOMODBOT_GITHUB_WRITE_INTERVAL",
+            env.get("GOMODBOT_GITHUB_WRITE_INTERVAL", ""),
+            DEFAULT_GITHUB_WRITE_INTERVAL,
         ),
     )

@@ -113,3 +113,11 @@ def test_secrets_stay_out_of_reprs() -> None:
     assert "secret" not in text and "GITHUB_TOKEN" in text
     assert s.redact("a ghp_secret_one b glpat-secret-two") == "a xxxxx b xxxxx"
     assert ForgeSettings().secrets() == frozenset()
+
+
+def test_github_write_interval() -> None:
+    assert load_forge_settings({}).github_write_interval == 1.0
+    s = load_forge_settings({"GOMODBOT_GITHUB_WRITE_INTERVAL": "0"})
+    assert s.github_write_interval == 0.0
+    with pytest.raises(ConfigError, match="GOMODBOT_GITHUB_WRITE_INTERVAL"):
+        load_forge_settings({"GOMODBOT_GITHUB_WRITE_INTERVAL": "soon"})

@@ -78,6 +78,7 @@ def _github(settings: ForgeSettings, repo: str, policy: RetryPolicy) -> Platform
         app=app,
         api_url=settings.github_api_url,
         policy=policy,
+        seconds_between_writes=settings.github_write_interval or None,
     )
 
 
