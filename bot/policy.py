@@ -42,6 +42,9 @@ The format in short (``policies/default.yml`` is the commented reference)::
       timeout: 600                # seconds, per command
       on-failure: {patch: skip, minor: draft, major: draft, prerelease: skip, pseudo: skip,
                    rollback: draft}
+    schedule:                     # when PRs may be opened (no schedule: any time)
+      timezone: Europe/Berlin     # IANA name, default UTC
+      windows: ["* 0-6 * * mon-fri", "* * * * sat,sun"]   # cron; open while one matches
 
 Semantics
 ---------
@@ -115,14 +118,21 @@ which does run the project's own test code (opt-in for that reason).
 ``skip`` (skip and report) or ``pr`` (open anyway, quoting the errors); defaults in
 :data:`DEFAULT_ON_FAILURE` (a failing major opens as a draft, a failing patch is skipped).
 
+*Schedule* (:class:`bot.schedule.Schedule`, :attr:`Policy.schedule`): ``windows`` are
+cron expressions (quote them: a plain YAML scalar cannot start with ``*``) evaluated in
+``timezone``; PRs may be opened during every wall-clock minute one of them matches, and a
+run outside them still plans and reports. Cron syntax, the day-field rule and daylight
+saving time are described in :mod:`bot.schedule`; a bad expression is reported at the
+column of the offending character.
+
 *extends* names a built-in policy (``default``, ``security-only``, ``conservative``,
 ``aggressive``). The file is merged over it: factor levels, ``release-age.unknown``,
 ``teams``, ``maintenance``, ``tidy``, ``vendor``, ``go-toolchain``, ``verify`` (and
 ``verify.on-failure``) and reserved keys key by key; ``release-age.bands``,
-``actions``, ``rules``, ``flags`` and ``verify.commands`` are replaced as a whole when
-given.
+``actions``, ``rules``, ``flags``, ``verify.commands`` and ``schedule`` are replaced as
+a whole when given.
 
-*Reserved keys* ``schedule``, ``templates``, ``limits`` and ``dashboard`` are accepted
+*Reserved keys* ``templates``, ``limits`` and ``dashboard`` are accepted
 and kept (:attr:`Policy.reserved`), not used yet. Any other unknown key is an error.
 
 Validation and safety
@@ -151,8 +161,9 @@ from typing import Any, Final, Literal, cast, get_args
 import yaml
 
 from bot import semver
-from bot.errors import PolicyError
+from bot.errors import PolicyError, ScheduleError
 from bot.modpath import match_prefix_patterns, path_match
+from bot.schedule import DEFAULT_TIMEZONE, Schedule, load_timezone, parse_cron
 from bot.signals import (
     DependencyKind,
     MaintenanceLevel,
@@ -229,7 +240,7 @@ FACTOR_LEVELS: Final[Mapping[str, tuple[str, ...]]] = {
 #: Keys a ``when:`` may test.
 CONDITION_KEYS: Final = (*FACTOR_LEVELS, "release-age", "only-fix")
 #: Top-level keys accepted and kept for later features, not used yet.
-RESERVED_KEYS: Final = ("schedule", "templates", "limits", "dashboard")
+RESERVED_KEYS: Final = ("templates", "limits", "dashboard")
 
 NewerGo = Literal["allow", "skip"]
 #: ``go-toolchain.newer-go``: what to do with a candidate whose go.mod needs a newer ``go``.
@@ -321,7 +332,9 @@ _TOP_KEYS: Final = (
     "vendor",
     "go-toolchain",
     "verify",
+    "schedule",
 )
+_SCHEDULE_KEYS: Final = ("timezone", "windows")
 _GO_TOOLCHAIN_KEYS: Final = ("newer-go", "gotoolchain")
 _VERIFY_KEYS: Final = ("commands", "test", "timeout", "on-failure")
 _GO_TOOLCHAIN_NAME: Final = (
@@ -625,8 +638,9 @@ class ApplyPolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """A validated policy: factors, ordered actions, rules, flags, teams, thresholds, and
-    how changes are applied and verified (:class:`ApplyPolicy`)."""
+    """A validated policy: factors, ordered actions, rules, flags, teams, thresholds, how
+    changes are applied and verified (:class:`ApplyPolicy`), and when PRs may be opened
+    (``schedule``; None: any time)."""
 
     source: str
     factors: Factors
@@ -638,6 +652,7 @@ class Policy:
     apply: ApplyPolicy = ApplyPolicy()
     reserved: Mapping[str, Any] = field(default_factory=dict)
     extends: str | None = None
+    schedule: Schedule | None = None
 
     def expand_people(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """``names`` with each ``team:NAME`` replaced by that team's members, deduplicated."""
@@ -964,6 +979,7 @@ class _Partial:
     on_failure: dict[str, Action] = field(default_factory=dict)
     reserved: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, list[_Ref]] = field(default_factory=dict)
+    schedule: Schedule | None = None
 
 
 def _parse_range(text: str) -> VersionRange | str:
@@ -1051,6 +1067,8 @@ class _FileParser:
             self.go_toolchain(top["go-toolchain"][1], part)
         if "verify" in top:
             self.verify(top["verify"][1], part)
+        if "schedule" in top:
+            part.schedule = self.schedule(top["schedule"][1])
         for key in RESERVED_KEYS:
             if key in top:
                 part.reserved[key] = _to_data(top[key][1])
@@ -1439,6 +1457,67 @@ class _FileParser:
             if got is not None:
                 part.maintenance[key] = (got, self.w.pos(value))
 
+    # -- schedule ---------------------------------------------------------------------
+
+    def schedule(self, node: yaml.Node) -> Schedule | None:
+        """The ``schedule`` section; None (with problems) when any part is wrong."""
+        entries = self.w.mapping(node, "schedule", _SCHEDULE_KEYS)
+        if entries is None:
+            return None
+        ok = True
+        timezone = DEFAULT_TIMEZONE
+        if "timezone" in entries:
+            zone_node = entries["timezone"][1]
+            name = self.w.string(zone_node, "schedule.timezone")
+            try:
+                if name is not None:
+                    load_timezone(name)
+                    timezone = name
+            except ScheduleError as exc:
+                self.w.error(zone_node, f"schedule.timezone: {exc.message}")
+                name = None
+            ok = name is not None
+        if "windows" not in entries:
+            self.w.error(
+                node, "schedule needs 'windows' (cron expressions such as '* 0-6 * * mon-fri')"
+            )
+            return None
+        windows = entries["windows"][1]
+        if not isinstance(windows, yaml.SequenceNode):
+            self.w.error(
+                windows,
+                f"schedule.windows must be a list of cron expressions, not {_describe(windows)}",
+            )
+            return None
+        crons = []
+        for item in windows.value:
+            text = self.w.string(item, "each of schedule.windows")
+            if text is None:
+                ok = False
+                continue
+            try:
+                crons.append(parse_cron(text))
+            except ScheduleError as exc:
+                self.w.error_at(
+                    self.inside(item, exc.column), f"schedule window {text!r}: {exc.message}"
+                )
+                ok = False
+        return Schedule(timezone, tuple(crons)) if ok else None
+
+    def inside(self, node: yaml.Node, column: int) -> _Pos:
+        """Where the ``column``-th character (1-based) of a one-line scalar's value is in
+        the file: exact for plain and simply quoted scalars, else the scalar's start."""
+        pos = self.w.pos(node)
+        mark, end = node.start_mark, node.end_mark
+        if column < 1 or not isinstance(node, yaml.ScalarNode) or mark.line != end.line:
+            return pos
+        raw = mark.buffer[mark.index : end.index] if mark.buffer else None
+        if node.style is None and raw == node.value:
+            return (pos[0], pos[1], pos[2] + column - 1)
+        if node.style in ("'", '"') and raw == f"{node.style}{node.value}{node.style}":
+            return (pos[0], pos[1], pos[2] + column)
+        return pos
+
     # -- applying and verifying -------------------------------------------------------
 
     def go_toolchain(self, node: yaml.Node, part: _Partial) -> None:
@@ -1612,6 +1691,7 @@ def _merge(base: _Partial, over: _Partial) -> _Partial:
     out.apply = {**base.apply, **over.apply}
     out.on_failure = {**base.on_failure, **over.on_failure}
     out.reserved = {**base.reserved, **over.reserved}
+    out.schedule = over.schedule if over.schedule is not None else base.schedule
     return out
 
 
@@ -1684,6 +1764,7 @@ def _finish(part: _Partial, problems: list[Problem]) -> Policy:
         apply=ApplyPolicy(**part.apply, on_failure={**DEFAULT_ON_FAILURE, **part.on_failure}),
         reserved=dict(part.reserved),
         extends=part.extends,
+        schedule=part.schedule,
     )
 
 
@@ -2073,6 +2154,26 @@ def policy_schema() -> dict[str, Any]:
                         "properties": {
                             kind: {"enum": list(ACTIONS)} for kind in FACTOR_LEVELS["semver"]
                         },
+                    },
+                },
+            },
+            "schedule": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["windows"],
+                "description": "When PRs may be opened: during every minute one of the cron "
+                "windows matches, in the time zone (no schedule: any time).",
+                "properties": {
+                    "timezone": {
+                        "type": "string",
+                        "pattern": r"^[A-Za-z0-9_+][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
+                        "description": "IANA time zone name (default UTC).",
+                    },
+                    "windows": {
+                        "type": "array",
+                        "description": "5-field cron expressions (minute hour day-of-month "
+                        "month day-of-week), evaluated in the time zone.",
+                        "items": {"type": "string", "pattern": r"^\s*(\S+\s+){4}\S+\s*$"},
                     },
                 },
             },

@@ -186,7 +186,7 @@ flags:
 teams:
   core: [acme/core, dave]
 maintenance: {slow-after-days: 90, stale-after-days: 365, min-releases-per-year: 2}
-schedule: {interval: weekly, days: [1, 2]}
+schedule: {timezone: Europe/Berlin, windows: ["* 0-6 * * mon-fri", "0 12 1 * *"]}
 tidy: false
 vendor: no
 go-toolchain: {newer-go: skip, gotoolchain: go1.22.3+auto}
@@ -236,7 +236,9 @@ def test_full_policy_parses() -> None:
     assert p.teams == {"core": ("acme/core", "dave")}
     assert p.expand_people(("team:core", "dave", "erin")) == ("acme/core", "dave", "erin")
     assert p.maintenance == MaintenanceThresholds(90, 365, 2)
-    assert p.reserved == {"schedule": {"interval": "weekly", "days": [1, 2]}}
+    assert p.reserved == {}
+    assert p.schedule is not None and p.schedule.timezone == "Europe/Berlin"
+    assert [w.text for w in p.schedule.windows] == ["* 0-6 * * mon-fri", "0 12 1 * *"]
     a = p.apply
     assert (a.tidy, a.vendor, a.newer_go, a.gotoolchain) == (False, False, "skip", "go1.22.3+auto")
     assert a.commands == (
@@ -422,7 +424,7 @@ def test_extends_merges_over_the_builtin() -> None:
             teams:
               security: [acme/sec]
             maintenance: {stale-after-days: 1000}
-            schedule: weekly
+            schedule: {windows: ["* 1 * * *"]}
             """
         ),
         "mine.yml",
@@ -434,7 +436,8 @@ def test_extends_merges_over_the_builtin() -> None:
     assert p.actions == base.actions and p.flags == base.flags
     assert p.teams == {"maintainers": (), "security": ("acme/sec",)}
     assert p.maintenance == MaintenanceThresholds(180, 1000, 1)
-    assert p.reserved == {"schedule": "weekly"}
+    assert p.reserved == {}
+    assert p.schedule is not None and p.schedule.describe() == "* 1 * * * (UTC)"
 
 
 def test_extends_replaces_lists() -> None:
@@ -497,7 +500,7 @@ BAD = [
             1,
             "unknown key 'frobnicate' in the policy; expected one of: version, extends, "
             "factors, actions, rules, flags, teams, maintenance, tidy, vendor, go-toolchain, "
-            "verify",
+            "verify, schedule",
         ),
         id="unknown-top-key-no-suggestion",
     ),
@@ -1089,7 +1092,7 @@ def test_schema_agrees_on_structural_errors(text: str) -> None:
         "rules:\n  - {match: a.io, ignore: '>=v2.0.0 <v3', pin-major: v0}\n",
         "actions:\n  - {action: pr, when: {current-retracted: yes, only-fix: [no]}}\n",
         "teams: {a: ['@x', y/z]}\nflags:\n  - {when: {semver: major}, reviewers: [team:a]}\n",
-        "schedule: weekly\ntidy: true\ngo-toolchain: {gotoolchain: auto}\n",
+        "schedule: {windows: ['* 0-6 * * 1-5']}\ntidy: true\ngo-toolchain: {gotoolchain: auto}\n",
     ],
 )
 def test_schema_agrees_on_valid_policies(text: str) -> None:
