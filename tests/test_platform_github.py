@@ -221,19 +221,27 @@ def test_base_change_and_validation(github_emulator: GitHubEmulator, app: RepoHa
 
 
 def test_draft_toggle_uses_graphql(github_emulator: GitHubEmulator, app: RepoHandle) -> None:
-    """Drafts change only through GraphQL (convertPullRequestToDraft /
-    markPullRequestReadyForReview); the emulator does not implement those mutations, so the
-    adapter's request is checked here and the emulator's refusal surfaces as PlatformRefused."""
+    """Drafts change only through GraphQL (markPullRequestReadyForReview /
+    convertPullRequestToDraft with the PR's node id), and only when they differ."""
     gh = platform(github_emulator)
     bump(app, "b")
     ref = gh.create_pr(Req("b", draft=True))
     assert gh.update_pr(ref.number, draft=True).draft  # unchanged: no mutation sent
     assert github_emulator.count("POST", "/api/graphql") == 0
-    with pytest.raises(PlatformRefused, match="markPullRequestReadyForReview"):
-        gh.update_pr(ref.number, draft=False)
-    (sent,) = github_emulator.take_unexpected()
+    assert not gh.update_pr(ref.number, draft=False).draft
+    assert not app.pr(ref.number).draft
+    (sent,) = github_emulator.find("POST", "/api/graphql")
     assert "markPullRequestReadyForReview" in sent.body["query"]
     assert sent.body["variables"]["input"]["pullRequestId"] == app.pr(ref.number).node_id
+    assert gh.update_pr(ref.number, draft=True, title="t").draft
+    assert app.pr(ref.number).draft and app.pr(ref.number).title == "t"
+    assert (
+        "convertPullRequestToDraft"
+        in github_emulator.find("POST", "/api/graphql")[-1].body["query"]
+    )
+    app.close_pr(ref.number, by="alice")
+    with pytest.raises(PlatformRefused, match="closed"):
+        gh.update_pr(ref.number, draft=False)
 
 
 def test_automerge_through_graphql(github_emulator: GitHubEmulator) -> None:

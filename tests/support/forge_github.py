@@ -7,7 +7,8 @@ This module owns :class:`GitHubEmulator` and its state: users, organisations, te
 (:class:`RepoHandle`, each backed by a real bare git repository, cloneable over ``file://`` or
 smart HTTP), pull requests, issues (one number sequence with PRs, as on GitHub), labels,
 comments, releases, rate-limit budgets; the GraphQL ``enablePullRequestAutoMerge`` /
-``disablePullRequestAutoMerge`` mutations and a few read queries; the GitHub-shaped faults
+``disablePullRequestAutoMerge`` and ``convertPullRequestToDraft`` /
+``markPullRequestReadyForReview`` mutations and a few read queries; the GitHub-shaped faults
 :func:`primary_rate_limit` and :func:`secondary_rate_limit`; and the "act as a person"
 helpers on :class:`RepoHandle` (merge or close a PR, push a commit by someone else, comment,
 set check results, publish a release...).
@@ -3845,7 +3846,33 @@ class GitHubEmulator(ForgeServer):
             pr.issue.updated_at = self.now()
             return payload("DisablePullRequestAutoMergePayload", repo, pr, inp)
 
+        def set_draft(draft: bool, typename: str) -> Callable[[dict[str, Any]], _GqlObject]:
+            # Not in forge-api (only the auto-merge blocks are): the shape PyGithub's
+            # convert_to_draft / mark_ready_for_review send, as GitHub's public schema has it.
+            def mutate(args: dict[str, Any]) -> _GqlObject:
+                inp = args.get("input") or {}
+                repo, pr = target(inp)
+                if repo.archived:
+                    raise GraphQLError("Repository was archived so is read-only.", type="FORBIDDEN")
+                if pr.issue.state != "open":
+                    raise GraphQLError(
+                        "Pull request is closed and cannot be changed", type="UNPROCESSABLE"
+                    )
+                if pr.draft != draft:
+                    pr.draft = draft
+                    pr.issue.updated_at = self.now()
+                return payload(typename, repo, pr, inp)
+
+            return mutate
+
         return _GqlObject(
             "Mutation",
-            {"enablePullRequestAutoMerge": enable, "disablePullRequestAutoMerge": disable},
+            {
+                "enablePullRequestAutoMerge": enable,
+                "disablePullRequestAutoMerge": disable,
+                "convertPullRequestToDraft": set_draft(True, "ConvertPullRequestToDraftPayload"),
+                "markPullRequestReadyForReview": set_draft(
+                    False, "MarkPullRequestReadyForReviewPayload"
+                ),
+            },
         )
