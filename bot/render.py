@@ -637,11 +637,15 @@ def _upgrade(f: _Flavor, u: Upgrade, notes_limit: int) -> dict[str, Any]:
     }
 
 
-def _move_text(f: _Flavor, m: RequirementMove) -> str:
+def _move_text(f: _Flavor, m: RequirementMove, *, mark: bool = True) -> str:
+    """``module old → new``; an added or dropped requirement shows its one version, marked
+    ``(added)`` / ``(dropped)`` unless ``mark`` is False (the side effects' ``kind`` says it)."""
     if m.old_version is None:
-        return f"{f.inline(m.module)} {f.inline(m.new_version or '')} (added)"
+        added = f"{f.inline(m.module)} {f.inline(m.new_version or '')}"
+        return f"{added} (added)" if mark else added
     if m.new_version is None:
-        return f"{f.inline(m.module)} {f.inline(m.old_version)} (dropped)"
+        dropped = f"{f.inline(m.module)} {f.inline(m.old_version)}"
+        return f"{dropped} (dropped)" if mark else dropped
     old = f"{f.inline(m.old_module)} " if m.old_module and m.old_module != m.module else ""
     arrow = "→" if f is _MARKDOWN else "->"
     return f"{old}{f.inline(m.module)} {f.inline(m.old_version)} {arrow} {f.inline(m.new_version)}"
@@ -715,7 +719,7 @@ def _context(
                 "file": f.inline(m.file),
                 "module": f.inline(m.module),
                 "kind": f.inline(m.kind),
-                "text": _move_text(f, m),
+                "text": _move_text(f, m, mark=False),
             }
             for m in side
         ],

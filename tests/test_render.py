@@ -176,7 +176,7 @@ def test_major_with_import_rewrites_side_effects_and_go_line(renderer: Renderer)
         "\n"
         "Other requirements changed by the go command:\n"
         "  go.mod: example.com/dep v1.0.0 -> v1.4.0 (minor)\n"
-        "  go.mod: example.com/new v0.1.0 (added) (added)\n"
+        "  go.mod: example.com/new v0.1.0 (added)\n"
         "\n"
         "go/toolchain lines changed:\n"
         "  go.mod: go 1.21 -> 1.22.0\n"
@@ -195,7 +195,7 @@ def test_major_with_import_rewrites_side_effects_and_go_line(renderer: Renderer)
     assert (
         "### Also changed\n\n"
         "- go.mod: example.com/dep v1.0.0 → v1.4.0 (minor; moved by the go command)\n"
-        "- go.mod: example.com/new v0.1.0 (added) (added; moved by the go command)\n"
+        "- go.mod: example.com/new v0.1.0 (added; moved by the go command)\n"
         "- go.mod: the **go** line changed from 1.21 to 1.22.0\n"
         "- go.mod: the **toolchain** line changed from (none) to go1.23.1\n"
         "- import paths rewritten in 2 Go file(s)\n"
