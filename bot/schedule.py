@@ -359,7 +359,11 @@ class Schedule:
     def next_open(self, now: datetime) -> datetime | None:
         """The first instant at or after ``now`` (timezone-aware) at which the schedule is
         open, in the schedule's zone: ``now`` itself when it is open, else the start of
-        the first open minute within :data:`HORIZON_DAYS` days; None when there is none."""
+        the first open minute within :data:`HORIZON_DAYS` days; None when there is none.
+
+        The answer is in the schedule's zone (with ``fold=1`` for the second pass of a
+        repeated hour). Compare it with ``<`` or in UTC: Python's ``==`` between two zones
+        is always False for a time in a repeated hour (PEP 495)."""
         zone = self.zone
         start = _aware(now).astimezone(UTC)
         if self.is_open(start):
