@@ -13,8 +13,8 @@ message: use :meth:`GoSettings.redact` on any text that may carry them.
 
 It also reads gomodbot's own settings (:class:`RunSettings`), the vulnerability database
 (:class:`VulnSettings`) and the forges (:class:`ForgeSettings`: tokens, token files, API
-URLs, GitHub App credentials, GitLab CI variables, rate-limit bounds); tokens never appear
-in a ``repr``.
+URLs, GitHub App credentials, GitLab CI variables, rate-limit bounds) and the notification
+webhook (:class:`WebhookSettings`); tokens and webhook URLs never appear in a ``repr``.
 """
 
 from __future__ import annotations
@@ -455,7 +455,7 @@ def _go_env_lookup(go_bin: str, environ: Mapping[str, str], names: list[str]) ->
 # Names of variables that carry credentials: kept out of every subprocess we start (the go
 # command, govulncheck, and through them the project's own code in `go test`).
 _SECRET_NAME = re.compile(
-    r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL|_AUTH$", re.IGNORECASE
+    r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL|WEBHOOK|_AUTH$", re.IGNORECASE
 )
 
 
@@ -851,3 +851,118 @@ def load_forge_settings(environ: Mapping[str, str] | None = None) -> ForgeSettin
             DEFAULT_GITHUB_WRITE_INTERVAL,
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Notifications (webhook)
+# ---------------------------------------------------------------------------------------
+
+WebhookFormat = Literal["slack", "wecom", "generic"]
+#: The payload formats a webhook may ask for.
+WEBHOOK_FORMATS: tuple[WebhookFormat, ...] = ("slack", "wecom", "generic")
+# Hosts whose webhooks take a known format when GOMODBOT_WEBHOOK_FORMAT is not set.
+_WEBHOOK_HOSTS: Mapping[str, WebhookFormat] = MappingProxyType(
+    {"hooks.slack.com": "slack", "qyapi.weixin.qq.com": "wecom"}
+)
+
+
+def redact_webhook_url(url: str) -> str:
+    """A webhook URL fit for logs: scheme and host only (``https://hooks.slack.com/…``).
+
+    Slack and WeCom put the secret in the path or the query, and others in the userinfo,
+    so everything but the scheme, host and port is dropped.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return REDACTED
+    if not parts.scheme or not host:
+        return REDACTED
+    host = f"[{host}]" if ":" in host else host
+    tail = "/…" if (parts.path not in ("", "/") or parts.query or parts.fragment) else ""
+    return f"{parts.scheme}://{host}{port}{tail}"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Where a run's notification goes (read by :func:`load_webhook_settings`).
+
+    ``url``: ``GOMODBOT_WEBHOOK_URL`` (or ``GOMODBOT_WEBHOOK_URL_FILE``, a file that holds
+    it); "" when notifications are off. It carries a secret (Slack's path, WeCom's
+    ``key``), so it is left out of the ``repr``: show :attr:`redacted`. ``format``:
+    ``GOMODBOT_WEBHOOK_FORMAT`` (``slack``, ``wecom`` or ``generic``), else guessed from
+    the host (``hooks.slack.com``: slack, ``qyapi.weixin.qq.com``: wecom, others:
+    generic). ``source`` names the variable the URL came from.
+    """
+
+    url: str = field(default="", repr=False)
+    format: WebhookFormat = "generic"
+    source: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+    @property
+    def redacted(self) -> str:
+        """The URL without its secret (see :func:`redact_webhook_url`)."""
+        return redact_webhook_url(self.url) if self.url else ""
+
+    def redact(self, text: str) -> str:
+        """``text`` with the URL, and each secret-looking part of it, replaced."""
+        return redact_webhook_secrets(text, self.url)
+
+
+def redact_webhook_secrets(text: str, url: str) -> str:
+    """``text`` without ``url`` or any part of it that may be its secret: the whole URL, its
+    path and query, each path segment and query value of 6 characters or more, and its
+    userinfo (an error message may quote any of them)."""
+    if not url:
+        return text
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return text.replace(url, REDACTED)
+    secrets = {url, parts.path, parts.query, parts.fragment, parts.netloc.rpartition("@")[0]}
+    secrets.update(parts.path.split("/"))
+    for pair in parts.query.split("&"):
+        secrets.update(pair.split("=", 1))
+    secrets.update(unquote(s) for s in list(secrets))
+    for secret in sorted((s for s in secrets if len(s) >= 6), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSettings:
+    """Read :class:`WebhookSettings` from ``environ`` (default: ``os.environ``); raises
+    :class:`ConfigError` for an unusable URL or format (never quoting the URL's secret)."""
+    env = os.environ if environ is None else environ
+    url, source = _secret_value(env, ("GOMODBOT_WEBHOOK_URL",))
+    wanted = env.get("GOMODBOT_WEBHOOK_FORMAT", "").strip().lower()
+    if wanted and wanted not in WEBHOOK_FORMATS:
+        raise ConfigError(
+            f"GOMODBOT_WEBHOOK_FORMAT={wanted!r}: expected {', '.join(WEBHOOK_FORMATS)}"
+        )
+    if not url:
+        return WebhookSettings(format=_webhook_format(wanted or "generic"))
+    shown = redact_webhook_url(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        raise ConfigError(f"{source}: invalid URL {shown}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigError(f"{source}: expected an http(s) URL with a host, not {shown}")
+    host = parts.hostname.lower()
+    fmt = wanted or _WEBHOOK_HOSTS.get(host, "generic")
+    return WebhookSettings(url, _webhook_format(fmt), source)
+
+
+def _webhook_format(value: str) -> WebhookFormat:
+    """``value`` as a :data:`WebhookFormat` (it is one of :data:`WEBHOOK_FORMATS`)."""
+    for fmt in WEBHOOK_FORMATS:
+        if fmt == value:
+            return fmt
+    raise ConfigError(f"unknown webhook format {value!r}")
