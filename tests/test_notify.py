@@ -561,3 +561,38 @@ def test_the_secret_never_appears_in_logs_or_errors(caplog: pytest.LogCaptureFix
         for secret in ("s3cr3t", "T0001", WECOM_KEY, "693axxx6"):
             assert secret not in text, text
     assert "webhook http://127.0.0.1:" in caplog.text  # what is logged: scheme://host/…
+
+
+def test_the_readme_examples_are_what_gomodbot_sends() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Notifications", 1)[1].split("\n## ", 1)[0]
+    examples = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", section, re.S)]
+    greet = advisory(
+        "GO-2099-0001",
+        "example.com/greet",
+        "Greeting injection in example.com/greet",
+        aliases=("CVE-2099-12345",),
+    )
+    security = SecuritySignals(
+        findings=(Finding(greet, "imported", "v1.2.0"),), lowest_fix="v1.2.0"
+    )
+    req = RequirementPlan("example.com/greet", "v1.1.0", False, 8, security=security)
+    plan = PlanReport(".", "off", (FilePlan("go.mod", "example.com/demo", (req,)),))
+    opened = PrOutcome(
+        "example.com/greet@v1",
+        "gomodbot/example.com/greet@v1",
+        "opened",
+        "verified",
+        12,
+        "https://github.com/acme/app/pull/12",
+        ("example.com/greet v1.1.0 -> v1.2.1",),
+        "pr",
+    )
+    reports = [RunReport("acme/app", "github", "main", plan, (opened,))]
+    assert examples == [
+        slack_payload(reports, now=NOW),
+        wecom_payload(reports, now=NOW),
+        generic_payload(reports, now=NOW),
+    ]

@@ -373,3 +373,42 @@ def test_day_of_week_or_day_of_month() -> None:
     assert s.next_open(utc(2026, 2, 9, 10, 0)) == utc(2026, 2, 13, 9, 0)
     # From Saturday the 14th: next Friday (20th) comes before the 13th of March.
     assert s.next_open(utc(2026, 2, 14, 10, 0)) == utc(2026, 2, 20, 9, 0)
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [
+        ["* 2 * * *"],
+        ["30 2 * * *"],
+        ["*/20 1-3 * * *", "0 12 * * sun"],
+        ["59 1 * * *", "0 3 * * *"],
+        ["0 9 29 mar,oct sun"],
+    ],
+)
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+def test_next_open_agrees_with_a_minute_by_minute_walk(windows: list[str], zone: str) -> None:
+    # Around each of 2026's clock changes of the three zones (Lord Howe moves by 30
+    # minutes), from starts every 4 h 19 min: the first minute is_open says is open is what
+    # next_open finds.
+    s = Schedule.parse(windows, zone)
+    days = {
+        "Europe/Berlin": (utc(2026, 3, 28), utc(2026, 10, 24)),
+        "America/New_York": (utc(2026, 3, 7), utc(2026, 10, 31)),
+        "Australia/Lord_Howe": (utc(2026, 4, 4), utc(2026, 10, 3)),
+    }[zone]
+    walk = 2 * 24 * 60
+    for start_day in days:
+        for k in range(0, walk, 259):
+            start = start_day + timedelta(minutes=k, seconds=13)
+            t = start
+            walked = None
+            for _ in range(walk):
+                if s.is_open(t):
+                    walked = t
+                    break
+                t = (t + timedelta(minutes=1)).replace(second=0)
+            got = s.next_open(start)
+            if walked is None:
+                assert got is None or in_utc(got) >= start + timedelta(minutes=walk - 1)
+            else:
+                assert in_utc(got) == walked, (start, walked, got)
