@@ -67,6 +67,8 @@ from bot.settings import GoSettings, ProxyEntry, redact_url
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 32
+#: Connections per httpx pool; a client holds ceil(concurrency / this) pools.
+POOL_SHARD_SIZE = 8
 DEFAULT_DIRECT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
@@ -375,10 +377,30 @@ class _LoopState:
 
     def __init__(self, client: ProxyClient) -> None:
         self.loop = asyncio.get_running_loop()
-        self.http = client._make_http()
+        # Several small connection pools instead of one big one: httpcore's pool does work
+        # per request that grows with the number of connections it holds, which made the
+        # CPU, not the network, the limit of a cold plan (see README, Benchmarks).
+        shards = max(1, -(-client.concurrency // POOL_SHARD_SIZE))
+        per_shard = -(-client.concurrency // shards)
+        self.pools = [client._make_http(per_shard) for _ in range(shards)]
+        self.busy = [0] * shards
         self.sem = asyncio.Semaphore(client.concurrency)
         self.direct_sem = asyncio.Semaphore(client.direct_concurrency)
         self.inflight: dict[tuple[str, str, str, str], asyncio.Future[_Answer]] = {}
+
+    def acquire(self) -> int:
+        """The least busy connection pool (the first of equals, so that sequential requests
+        keep reusing one kept-alive connection); :meth:`release` it after the request."""
+        i = min(range(len(self.pools)), key=self.busy.__getitem__)
+        self.busy[i] += 1
+        return i
+
+    def release(self, i: int) -> None:
+        self.busy[i] -= 1
+
+    async def aclose(self) -> None:
+        for pool in self.pools:
+            await pool.aclose()
 
 
 class ProxyClient:
@@ -469,7 +491,7 @@ class ProxyClient:
         """Close pooled connections (the client can be used again afterwards)."""
         state, self._state = self._state, None
         if state is not None and state.loop is asyncio.get_running_loop():
-            await state.http.aclose()
+            await state.aclose()
 
     def _loop_state(self) -> _LoopState:
         state = self._state
@@ -477,10 +499,10 @@ class ProxyClient:
             state = self._state = _LoopState(self)
         return state
 
-    def _make_http(self) -> httpx.AsyncClient:
+    def _make_http(self, connections: int) -> httpx.AsyncClient:
         limits = httpx.Limits(
-            max_connections=self.concurrency,
-            max_keepalive_connections=self.concurrency,
+            max_connections=connections,
+            max_keepalive_connections=connections,
             keepalive_expiry=30.0,
         )
         verify = _ssl_context(self.settings)
@@ -818,7 +840,13 @@ class ProxyClient:
             try:
                 async with state.sem:
                     async with asyncio.timeout(self.timeout):
-                        status, headers, body = await self._get(state.http, entry, url, kind)
+                        pool = state.acquire()
+                        try:
+                            status, headers, body = await self._get(
+                                state.pools[pool], entry, url, kind
+                            )
+                        finally:
+                            state.release(pool)
             except _TooLarge:
                 raise ProxyError(
                     url, f"response larger than {self.max_response_bytes} bytes"
