@@ -181,8 +181,10 @@ class Resolver:
         *,
         forge_status: ForgeStatusFn | None = None,
         forge_budget: int = DEFAULT_FORGE_BUDGET,
+        current_times: bool = False,
     ) -> None:
         self.client = client
+        self.current_times = current_times
         self.forge_status = forge_status
         self.forge_budget = forge_budget
         self.forge_asked = 0  # source repositories the forge hook was called for
@@ -231,7 +233,11 @@ class Resolver:
         Release times come from ``.info`` of the newest releases: as many as the policy's
         ``min-releases-per-year`` needs (the newest one is usually fetched already)."""
         facts = await self.facts(path)
-        releases = [v for v in reversed(facts.versions) if not semver.prerelease(v)]
+        releases = [
+            v
+            for v in reversed(facts.versions)
+            if not semver.prerelease(v) and candidates.retraction_for(v, facts.retractions) is None
+        ]
         need = max(1, policy.maintenance.min_releases_per_year)
         times = await asyncio.gather(*(self._time_or_none(path, v) for v in releases[:need]))
         latest_release = times[0] if times else None
@@ -452,7 +458,16 @@ class Resolver:
             latest = await self._candidate(path, current, latest_v, "upgrade")
             patch = await self._candidate(path, current, patch_v, "patch")
             major = await self._major(path, current, facts) if want_major else None
-            current_time = await self._time_or_none(path, current)
+            current_time = None
+            newest = next(
+                (v for v in reversed(facts.versions) if not semver.prerelease(v) and allowed(v)),
+                None,
+            )
+            # The current version's time costs a request of its own unless it is free (a
+            # pseudo-version carries it) or needed anyway (it is the newest release, whose
+            # time the maintenance signal wants): asked for with ``current_times``.
+            if self.current_times or current == newest or semver.is_pseudo_version(current):
+                current_time = await self._time_or_none(path, current)
         except (ProxyError, BotError) as exc:
             return _replace(base, retracted=retracted, deprecated=facts.deprecated, error=str(exc))
         return _replace(
@@ -577,6 +592,7 @@ async def plan_files(
     security: SecurityChecker | None = None,
     forge_status: ForgeStatusFn | None = None,
     forge_budget: int = DEFAULT_FORGE_BUDGET,
+    current_times: bool = False,
 ) -> tuple[tuple[FilePlan, ...], tuple[WorkspacePlan, ...]]:
     """Plan every go.mod under ``root`` with ``client`` (see module docstring).
 
@@ -585,7 +601,9 @@ async def plan_files(
     limits the plan to the requirements of that module (or replaced by it). With a
     ``security`` checker, advisories, their fixes and reachability are added too. With a
     ``forge_status`` hook, maintenance signals also say whether a dependency's source
-    repository is archived (at most ``forge_budget`` repositories are asked about)."""
+    repository is archived (at most ``forge_budget`` repositories are asked about).
+    ``current_times`` fetches every current version's release time (one request each);
+    without it only the free ones and those the maintenance signal needs anyway are."""
     when = now or datetime.now(UTC)
     found = discover(root)
     base = found.root
@@ -618,7 +636,9 @@ async def plan_files(
             continue
         parsed_files.append((gm, mod, None))
 
-    resolver = Resolver(client, forge_status=forge_status, forge_budget=forge_budget)
+    resolver = Resolver(
+        client, forge_status=forge_status, forge_budget=forge_budget, current_times=current_times
+    )
     jobs: list[tuple[int, _Req]] = []
     for i, (gm, mod_or_none, _err) in enumerate(parsed_files):
         if mod_or_none is None:
