@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import ipaddress
 import json
@@ -53,7 +54,7 @@ from urllib.request import url2pathname
 import certifi
 import httpx
 
-from bot import modpath, semver, toolchain
+from bot import http11, modpath, semver, toolchain
 from bot.cache import Cache
 from bot.errors import (
     ModuleLookupError,
@@ -67,6 +68,7 @@ from bot.settings import GoSettings, ProxyEntry, redact_url
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 32
+USER_AGENT = "gomodbot (+GOPROXY client)"
 #: Connections per httpx pool; a client holds ceil(concurrency / this) pools.
 POOL_SHARD_SIZE = 8
 DEFAULT_DIRECT_CONCURRENCY = 4
@@ -384,6 +386,10 @@ class _LoopState:
         per_shard = -(-client.concurrency // shards)
         self.pools = [client._make_http(per_shard) for _ in range(shards)]
         self.busy = [0] * shards
+        # Without an HTTP(S) proxy to go through, requests take the lean HTTP/1.1 path.
+        self.fast: http11.Pool | None = None
+        if not (client.settings.http_proxy or client.settings.https_proxy):
+            self.fast = http11.Pool(_ssl_context(client.settings), USER_AGENT)
         self.sem = asyncio.Semaphore(client.concurrency)
         self.direct_sem = asyncio.Semaphore(client.direct_concurrency)
         self.inflight: dict[tuple[str, str, str, str], asyncio.Future[_Answer]] = {}
@@ -401,6 +407,8 @@ class _LoopState:
     async def aclose(self) -> None:
         for pool in self.pools:
             await pool.aclose()
+        if self.fast is not None:
+            await self.fast.aclose()
 
 
 class ProxyClient:
@@ -538,7 +546,7 @@ class ProxyClient:
             trust_env=False,
             verify=verify,
             mounts=mounts or None,
-            headers={"User-Agent": "gomodbot (+GOPROXY client)"},
+            headers={"User-Agent": USER_AGENT},
         )
 
     # -- counters -------------------------------------------------------------------------
@@ -840,13 +848,18 @@ class ProxyClient:
             try:
                 async with state.sem:
                     async with asyncio.timeout(self.timeout):
-                        pool = state.acquire()
-                        try:
-                            status, headers, body = await self._get(
-                                state.pools[pool], entry, url, kind
+                        if state.fast is not None:
+                            status, headers, body = await self._get_fast(
+                                state.fast, entry, url, kind
                             )
-                        finally:
-                            state.release(pool)
+                        else:
+                            pool = state.acquire()
+                            try:
+                                status, headers, body = await self._get(
+                                    state.pools[pool], entry, url, kind
+                                )
+                            finally:
+                                state.release(pool)
             except _TooLarge:
                 raise ProxyError(
                     url, f"response larger than {self.max_response_bytes} bytes"
@@ -857,6 +870,14 @@ class ProxyClient:
                 error = ProxyError(url, f"timed out after {self.timeout:g}s")
             except httpx.TransportError as exc:
                 error = ProxyError(url, self._describe(exc))
+            except http11.BodyTooLarge:
+                raise ProxyError(
+                    url, f"response larger than {self.max_response_bytes} bytes"
+                ) from None
+            except http11.ConnectFailed as exc:
+                error = ProxyError(url, self.settings.redact(f"connection failed: {exc}"))
+            except http11.ProtocolFailed as exc:
+                error = ProxyError(url, self.settings.redact(str(exc)))
             except httpx.HTTPError as exc:
                 raise ProxyError(url, self._describe(exc)) from None
             else:
@@ -924,6 +945,39 @@ class ProxyClient:
                 else:
                     body = await self._read_prefix(resp)
                 return resp.status_code, resp.headers, body
+        raise ProxyError(url, f"stopped after {_MAX_REDIRECTS} redirects")
+
+    async def _get_fast(
+        self, pool: http11.Pool, entry: ProxyEntry, url: str, kind: Kind
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """:meth:`_get` over :mod:`bot.http11` (no HTTP proxy in the way)."""
+        current = url
+        for _ in range(_MAX_REDIRECTS + 1):
+            auth = self._auth_for(entry, current)
+            headers = {}
+            if auth is not None:
+                token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+                headers["Authorization"] = f"Basic {token}"
+            self._requests[kind] += 1
+            resp = await pool.get(
+                current,
+                headers,
+                body_limit=self.max_response_bytes,
+                prefix_limit=_ERROR_BODY_LIMIT,
+            )
+            log.debug("GET %s -> %s", redact_url(current), resp.status)
+            location = resp.headers.get("location")
+            if resp.status in _REDIRECTS and location:
+                target = urljoin(current, location)
+                if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
+                    raise ProxyError(
+                        url,
+                        f"redirected from secure URL {redact_url(current)} to insecure URL "
+                        f"{redact_url(target)}",
+                    )
+                current = target
+                continue
+            return resp.status, resp.headers, resp.body
         raise ProxyError(url, f"stopped after {_MAX_REDIRECTS} redirects")
 
     async def _read_limited(self, resp: httpx.Response) -> bytes:
