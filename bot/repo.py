@@ -565,6 +565,25 @@ class Workspace:
         self._git(*args, "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
         return self._git("rev-parse", "--verify", f"refs/remotes/origin/{branch}^{{commit}}")
 
+    def fetch_branches(self, prefix: str) -> dict[str, str]:
+        """Fetch every ``origin`` branch whose name starts with ``prefix`` (``gomodbot/``)
+        into ``refs/remotes/origin/`` in one go (full history; tracking refs of branches
+        that are gone are pruned); branch name -> commit."""
+        if not prefix or not is_valid_branch(prefix + "x") or "*" in prefix:
+            raise RepoError(f"invalid branch prefix {prefix!r}")
+        spec = f"+refs/heads/{prefix}*:refs/remotes/origin/{prefix}*"
+        self._git("fetch", "-q", "--no-tags", "--prune", "origin", spec)
+        out = self._git(
+            "for-each-ref", "--format=%(refname)%00%(objectname)", f"refs/remotes/origin/{prefix}"
+        )
+        found: dict[str, str] = {}
+        for line in out.splitlines():
+            ref, _, sha = line.partition("\0")
+            name = ref.removeprefix("refs/remotes/origin/")
+            if name.startswith(prefix):
+                found[name] = sha
+        return found
+
     def create_branch(self, name: str, start: str = "HEAD", *, reset: bool = False) -> None:
         """Create branch ``name`` at ``start`` and check it out, carrying any changes of
         the work tree along. An existing branch is an error unless ``reset`` (then it is

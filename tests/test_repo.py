@@ -280,6 +280,13 @@ def test_push_with_lease_never_overwrites_someone_elses_commits(
     assert ws.remote_sha("gomodbot/x@v1") == ws.head()
     assert ws.fetch("gomodbot/x@v1") == ws.head()
     assert ws.fetch("no-such-branch") is None
+    # Every branch under a prefix in one fetch; gone branches are pruned.
+    git("push", "-q", "origin", "HEAD:refs/heads/gomodbot/y@v2", "HEAD:refs/heads/other", cwd=other)
+    assert ws.fetch_branches("gomodbot/") == {"gomodbot/x@v1": ws.head(), "gomodbot/y@v2": theirs}
+    git("push", "-q", "origin", ":refs/heads/gomodbot/y@v2", cwd=other)
+    assert ws.fetch_branches("gomodbot/") == {"gomodbot/x@v1": ws.head()}
+    with pytest.raises(RepoError, match="invalid branch prefix"):
+        ws.fetch_branches("gomodbot/*")
 
 
 # ---------------------------------------------------------------------------------------
