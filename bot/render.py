@@ -80,6 +80,7 @@ __all__ = [
     "md_code_block",
     "md_code_span",
     "md_inline",
+    "policy_position",
     "safe_url",
     "template_overrides",
 ]
@@ -462,9 +463,13 @@ def _template_error(exc: BaseException, filename: str) -> TemplateError:
 # ---------------------------------------------------------------------------------------
 
 
-def _policy_position(policy: Policy, repo_root: Path, name: str | None) -> tuple[int, int]:
-    """Best effort: the line and column of ``templates:`` (or of its ``name`` key) in the
-    policy file, (1, 1) when the file cannot be read."""
+def policy_position(
+    policy: Policy, repo_root: Path, section: str, name: str | None = None
+) -> tuple[int, int]:
+    """Best effort: the line and column of the top-level ``section:`` key (or of its
+    ``name`` key) in the policy file, (1, 1) when the file cannot be read. For the policy's
+    reserved keys (``templates``, ``limits``), which :mod:`bot.policy` keeps as plain data
+    without positions."""
     source = Path(policy.source)
     path = source if source.is_absolute() else repo_root / source
     try:
@@ -474,7 +479,7 @@ def _policy_position(policy: Policy, repo_root: Path, name: str | None) -> tuple
     except OSError:
         return 1, 1
     for i, line in enumerate(lines):
-        m = re.match(r"(\s*)templates\s*:", line)
+        m = re.match(r"(\s*)" + re.escape(section) + r"\s*:", line)
         if m is None:
             continue
         if name is None:
@@ -508,7 +513,7 @@ def template_overrides(policy: Policy, repo_root: Path) -> dict[str, Path]:
         return {}
 
     def fail(name: str | None, message: str) -> PolicyError:
-        line, col = _policy_position(policy, repo_root, name)
+        line, col = policy_position(policy, repo_root, "templates", name)
         return PolicyError(policy.source, line, col, message)
 
     if not isinstance(raw, Mapping):
