@@ -1,38 +1,57 @@
 """The run stage: a plan's decisions become pull requests, idempotently (``gomodbot run``).
 
-This module owns the life cycle of the bot's PRs, written once above the platform adapters
-(:mod:`bot.platforms`), which only do what they are told:
+This module owns the whole pipeline for one repository and the life cycle of the bot's
+PRs, written once above the platform adapters (:mod:`bot.platforms`), which only do what
+they are told:
 
-* **select** (pure): per requirement and upgrade line (its module path: the current major,
-  or a new ``/vN`` path), the highest candidate the policy did not skip; one
-  :class:`bot.change.Change` per line, or per group when the policy groups modules;
-  security fixes first, then by score. Requirements replaced by another module or a local
-  directory are not changed (the replace directive owns their version).
-* **ensure**: the branch name is deterministic (the templates' ``branch``); the PR body
-  carries a hidden marker with the fingerprint of its upgrades (added by code). An open PR
-  with the same fingerprint is left alone — no push, no API write — unless the base moved
-  and the branch conflicts with it (or always re-applied, if asked), when the change is
-  re-applied on the new base and pushed with a lease. A different fingerprint (a newer
-  version of the same line) updates the same PR. A PR a person closed without merging is
-  not reopened for the same target versions. A branch carrying someone else's commits is
-  never force-pushed. New PRs get their labels (created when missing), reviewers,
-  assignees, draft state and auto-merge as the decision says; limits on open PRs and on
-  new PRs per run are honoured.
+* :func:`run_repository` -- one call per repository, without the command line (the
+  scheduler's entry point): clone the forge's repository (or open a local checkout),
+  read its policy, :func:`plan_checkout` it, and :class:`Runner` the plan; returns the
+  :class:`RunReport`. :func:`plan_checkout` is the lookup stage with the real
+  collaborators (GOPROXY client, cache, vulnerability database, forge lookups), shared
+  with ``gomodbot plan``.
+* **select** (pure, :func:`select_changes`): per requirement and upgrade line (its
+  module path: the current major, or a new ``/vN`` path), the highest candidate the
+  policy did not skip; one :class:`bot.change.Change` per line, or per group when the
+  policy groups modules; security fixes first, then by score. Requirements replaced by
+  another module or a local directory are not changed (the replace directive owns their
+  version).
+* **ensure** (:meth:`Runner.ensure`): the branch name is deterministic (the templates'
+  ``branch``); the PR body carries a hidden marker with the fingerprint of its upgrades
+  (added by code). An open PR with the same fingerprint is left alone -- no push, no API
+  write -- unless the base moved and the branch conflicts with it (or always, with
+  ``rebase="always"``), when the change is re-applied on the new base and pushed with a
+  lease. A different fingerprint (a newer version of the same line) updates the same PR:
+  title, body, draft state and labels, each only when it differs. A PR a person closed
+  without merging is not reopened for the same target versions. A branch carrying
+  someone else's commits is never force-pushed. New PRs get their labels (created when
+  missing), reviewers, assignees, draft state and auto-merge as the decision says
+  (GitHub: GraphQL ``enablePullRequestAutoMerge``; GitLab: merge when the pipeline
+  succeeds); limits on open PRs and on new PRs per run are honoured (flags, else the
+  policy's ``limits:``).
+* **release notes** of modules whose source repository is on the same forge
+  (:func:`bot.maintenance.source_repo`'s rules) are fetched through the platform with the
+  configured token, once per tag per run, only for changes that are rendered, and passed
+  into the upgrades (untrusted text: the renderer escapes and cuts it).
 * **apply and verify** through :mod:`bot.apply`; a failing verification changes the action
   as the policy's ``verify.on-failure`` says (:func:`bot.decide.after_verify`).
 * **close** the bot's open PRs whose upgrades the base branch already has, or whose
   modules moved into another PR (a group), with a comment saying why.
 
 Every per-change failure is a :class:`PrOutcome` in the :class:`RunReport`; only
-run-level problems raise.
+run-level problems raise (bad configuration, an unreachable forge or repository).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot import semver
 from bot.apply import AppliedChange, ApplyOptions, SkippedChange, apply_change
@@ -45,7 +64,15 @@ from bot.change import (
     upgrade_from_plan,
 )
 from bot.decide import after_verify
-from bot.errors import BotError, PlatformError, PushRejectedError
+from bot.errors import (
+    BotError,
+    PlatformAuthError,
+    PlatformError,
+    PolicyError,
+    PushRejectedError,
+    RateLimitedError,
+    UsageError,
+)
 from bot.plan import PlanReport
 from bot.platforms.base import Platform, PrRef
 from bot.policy import Policy
@@ -53,6 +80,28 @@ from bot.render import Renderer
 from bot.repo import DEFAULT_IDENTITY, Identity, Workspace
 from bot.signals import CandidateSignals
 from bot.toolchain import GoRunner
+
+if TYPE_CHECKING:
+    from bot.plan import ProgressFn
+    from bot.platforms import PlatformKind
+    from bot.settings import ForgeSettings, GoSettings, RunSettings, VulnSettings
+
+__all__ = [
+    "DRY_RUN_BRANCH",
+    "Limits",
+    "OutcomeKind",
+    "PipelineSettings",
+    "PrOutcome",
+    "Reporter",
+    "RunOptions",
+    "RunReport",
+    "Runner",
+    "Target",
+    "plan_checkout",
+    "policy_limits",
+    "run_repository",
+    "select_changes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +117,17 @@ OutcomeKind = Literal[
     "would-close",
 ]
 
+#: The scratch branch a dry run applies changes on (deleted afterwards), so a dry run never
+#: moves a PR's branch, not even in a local checkout.
+DRY_RUN_BRANCH = "gomodbot-dry-run"
+
 
 @dataclass(frozen=True)
 class RunOptions:
     """How a run behaves. ``max_open``: open bot PRs allowed in the repository;
-    ``max_new``: new PRs per run (None: no limit); ``rebase``: ``conflicted`` re-applies a
-    PR only when the base moved and the branch conflicts, ``always`` whenever the base
-    moved."""
+    ``max_new``: new PRs per run (None: the policy's ``limits:``, else no limit);
+    ``rebase``: ``conflicted`` re-applies a PR only when the base moved and the branch
+    conflicts, ``always`` whenever the base moved."""
 
     dry_run: bool = False
     identity: Identity = DEFAULT_IDENTITY
@@ -83,6 +136,13 @@ class RunOptions:
     max_new: int | None = None
     rebase: Literal["conflicted", "always"] = "conflicted"
     branch_prefix: str = "gomodbot/"
+
+    @classmethod
+    def from_settings(cls, settings: RunSettings, **overrides: Any) -> RunOptions:
+        """The options :class:`bot.settings.RunSettings` imply (the commits' author and
+        sign-off), with ``overrides`` (command-line flags) on top."""
+        identity = Identity.parse(settings.git_author) if settings.git_author else DEFAULT_IDENTITY
+        return cls(**{"identity": identity, "signoff": settings.signoff, **overrides})
 
 
 @dataclass(frozen=True)
@@ -109,6 +169,7 @@ class RunReport:
     plan: PlanReport
     outcomes: tuple[PrOutcome, ...]
     errors: tuple[str, ...] = ()
+    dry_run: bool = False
 
     def count(self, outcome: OutcomeKind) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -174,6 +235,123 @@ def _change_targets(change: Change) -> frozenset[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------
+# Limits (the policy's reserved ``limits:`` key)
+# ---------------------------------------------------------------------------------------
+
+_LIMIT_KEYS = {"max-open": "max_open", "max-new": "max_new"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The policy's ``limits:``: ``max-open`` bot PRs open in the repository, ``max-new``
+    PRs opened per run (None: no limit)."""
+
+    max_open: int | None = None
+    max_new: int | None = None
+
+
+def policy_limits(policy: Policy, repo_root: Path) -> Limits:
+    """The policy's ``limits:`` section, checked: a mapping of ``max-open`` / ``max-new``
+    to non-negative integers. Problems raise :class:`PolicyError` at the key's line and
+    column (found in the file as well as it can be: the policy keeps the section as plain
+    data)."""
+    from bot.render import policy_position
+
+    raw = policy.reserved.get("limits")
+    if raw is None:
+        return Limits()
+
+    def fail(name: str | None, message: str) -> PolicyError:
+        line, col = policy_position(policy, repo_root, "limits", name)
+        return PolicyError(policy.source, line, col, message)
+
+    if not isinstance(raw, Mapping):
+        raise fail(None, "limits: expected a mapping (max-open, max-new)")
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in _LIMIT_KEYS:
+            known = ", ".join(_LIMIT_KEYS)
+            raise fail(str(key), f"limits: unknown key {key!r} (known: {known})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail(str(key), f"limits.{key}: expected a whole number >= 0, not {value!r}")
+        values[_LIMIT_KEYS[key]] = value
+    return Limits(**values)
+
+
+# ---------------------------------------------------------------------------------------
+# Release notes of the upgrades' source repositories
+# ---------------------------------------------------------------------------------------
+
+
+def release_source(module: str, version: str, forge: str, host: str) -> tuple[str, str] | None:
+    """``(repository, tag)`` of ``module@version``'s release on the forge at ``host``, or
+    None: another host, or a version that is no tag (a pseudo-version).
+
+    GitHub (``forge="github"``): ``host/owner/name[/sub/dir][/vN]`` -> ``owner/name``, tag
+    ``sub/dir/vX.Y.Z`` (Go's tags for a module in a subdirectory). GitLab: the whole path
+    after the host, without a ``/vN`` suffix, is the project (subgroups make the split
+    ambiguous, as :func:`bot.maintenance.source_repo` says), tag ``vX.Y.Z``.
+    """
+    parts = module.split("/")
+    if len(parts) < 3 or parts[0].lower() != host.lower() or not host:
+        return None
+    if not semver.is_valid(version) or semver.is_pseudo_version(version):
+        return None
+    rest = parts[1:]
+    if len(rest) > 2 and rest[-1].startswith("v") and rest[-1][1:].isdigit():
+        rest = rest[:-1]
+    if forge == "gitlab":
+        return "/".join(rest), version
+    repo, subdir = "/".join(rest[:2]), "/".join(rest[2:])
+    return repo, f"{subdir}/{version}" if subdir else version
+
+
+class ReleaseNotes:
+    """Release notes through ``platform`` (``forge`` ``github`` / ``gitlab`` at ``host``),
+    each tag asked for once per run. After an authentication failure or a rate limit that
+    outlasted the wait bound, nothing more is asked (one warning); other failures give no
+    notes for that tag."""
+
+    def __init__(self, platform: Platform, forge: str, host: str) -> None:
+        self.platform = platform
+        self.forge = forge
+        self.host = host
+        self.lookups = 0
+        self._cache: dict[tuple[str, str], str | None] = {}
+        self._off = False
+
+    def __call__(self, module: str, version: str) -> str | None:
+        found = release_source(module, version, self.forge, self.host)
+        if found is None or self._off:
+            return None
+        key = (found[0].lower(), found[1])
+        if key in self._cache:
+            return self._cache[key]
+        notes: str | None = None
+        self.lookups += 1
+        try:
+            notes = self.platform.release_notes(*found)
+        except (PlatformAuthError, RateLimitedError) as exc:
+            self._off = True
+            log.warning("release notes: not asked again in this run: %s", exc)
+        except PlatformError as exc:
+            log.warning("release notes of %s %s: %s", found[0], found[1], exc)
+        self._cache[key] = notes
+        return notes
+
+    def add_to(self, change: Change) -> Change:
+        """``change`` with the release notes of each upgrade that has none yet."""
+        ups: list[Upgrade] = []
+        for u in change.upgrades:
+            if u.release_notes is None:
+                notes = self(u.to_module, u.to_version)
+                if notes and notes.strip():
+                    u = replace(u, release_notes=notes)
+            ups.append(u)
+        return replace(change, upgrades=tuple(ups))
+
+
+# ---------------------------------------------------------------------------------------
 # The life cycle
 # ---------------------------------------------------------------------------------------
 
@@ -181,8 +359,12 @@ def _change_targets(change: Change) -> frozenset[tuple[str, str]]:
 class Runner:
     """Ensures the PRs of one repository (see the module docstring).
 
-    ``workspace`` is a clone whose ``origin`` is the platform's repository; ``go`` runs the
-    go command; ``renderer`` renders branch names, titles, bodies and commit messages.
+    ``workspace`` is a clone whose ``origin`` is the platform's repository (or, for the
+    local platform, the checkout whose branches are the PRs'); ``go`` runs the go command;
+    ``renderer`` renders branch names, titles, bodies and commit messages; ``notes``
+    fetches release notes (None: none). ``keep`` are work-tree directories never touched
+    (the local platform's output); files that already differed from HEAD when the run
+    started are left alone too.
     """
 
     def __init__(
@@ -198,8 +380,9 @@ class Runner:
         apply_options: ApplyOptions | None = None,
         progress: Callable[[str], None] | None = None,
         keep: Sequence[str] = (),
+        notes: ReleaseNotes | None = None,
     ) -> None:
-        self.keep = tuple(k.rstrip("/") + "/" for k in keep)  # work-tree paths never touched
+        self.keep = tuple(k.rstrip("/") + "/" for k in keep)
         self.platform = platform
         self.ws = workspace
         self.go = go
@@ -209,7 +392,12 @@ class Runner:
         self.options = options or RunOptions()
         self.apply_options = apply_options or ApplyOptions.from_policy(policy.apply)
         self.progress = progress or (lambda _msg: None)
+        self.notes = notes
         self._new = 0
+        self._open = 0
+        self._base_sha: str | None = None
+        self._remote: dict[str, str] = {}
+        self._untouchable: frozenset[str] = frozenset()
         # The local platform keeps branches in this checkout: nothing is fetched or pushed.
         self.local = platform.name == "local"
 
@@ -220,53 +408,73 @@ class Runner:
         changes = select_changes(plan)
         outcomes: list[PrOutcome] = []
         errors: list[str] = []
+
+        def report() -> RunReport:
+            return RunReport(
+                self.platform.full_name,
+                self.platform.name,
+                self.base,
+                plan,
+                tuple(outcomes),
+                tuple(errors),
+                self.options.dry_run,
+            )
+
+        self._untouchable = frozenset(self.ws.changed_files())
         try:
             open_prs = self.platform.list_open_prs(self.options.branch_prefix)
-        except PlatformError as exc:
-            return RunReport(
-                self.platform.full_name, self.platform.name, self.base, plan, (), (str(exc),)
-            )
+            if not self.local:  # the bot's branches as they are now, in one fetch
+                self._remote = self.ws.fetch_branches(self.options.branch_prefix)
+            self._base_sha = self._tip(self.base)
+        except BotError as exc:
+            errors.append(str(exc))
+            return report()
+        if self._base_sha is None:
+            errors.append(f"base branch {self.base} not found")
+            return report()
         self._open = len(open_prs)
         branches: dict[str, Change] = {}
         for change in changes:
+            ups = tuple(_describe(u) for u in change.upgrades)
             try:
                 branch = self.renderer.branch_name(change)
             except BotError as exc:
-                outcomes.append(PrOutcome(change.key, "", "failed", str(exc)))
+                outcomes.append(PrOutcome(change.key, "", "failed", str(exc), upgrades=ups))
                 continue
-            branches[branch] = change
-            self.progress(f"{branch}: {', '.join(_describe(u) for u in change.upgrades)}")
-            try:
-                outcomes.append(self.ensure(change, branch))
-            except BotError as exc:
-                log.warning("%s: %s", branch, exc)
+            if branch in branches:  # a template that names two changes alike
                 outcomes.append(
                     PrOutcome(
                         change.key,
                         branch,
                         "failed",
-                        str(exc),
-                        upgrades=tuple(_describe(u) for u in change.upgrades),
+                        f"the branch template gives {branch} to {branches[branch].key} too",
+                        upgrades=ups,
                     )
                 )
+                continue
+            branches[branch] = change
+            self.progress(f"{branch}: {', '.join(ups)}")
+            try:
+                outcomes.append(self.ensure(change, branch))
+            except BotError as exc:
+                log.warning("%s: %s", branch, exc)
+                outcomes.append(PrOutcome(change.key, branch, "failed", str(exc), upgrades=ups))
+            finally:
+                self._back()
         try:
-            outcomes += self.close_obsolete(open_prs, branches, plan, outcomes)
+            outcomes.extend(self.close_obsolete(open_prs, branches, plan, outcomes))
         except BotError as exc:
             errors.append(str(exc))
-        return RunReport(
-            self.platform.full_name,
-            self.platform.name,
-            self.base,
-            plan,
-            tuple(outcomes),
-            tuple(errors),
-        )
+        return report()
 
     def ensure(self, change: Change, branch: str) -> PrOutcome:
         """Create, update or leave alone the PR of one change."""
         ups = tuple(_describe(u) for u in change.upgrades)
 
-        def outcome(kind: OutcomeKind, reason: str, pr: PrRef | None = None) -> PrOutcome:
+        def outcome(
+            kind: OutcomeKind, reason: str, pr: PrRef | None = None, *, draft: bool | None = None
+        ) -> PrOutcome:
+            is_draft = change.draft if draft is None else draft
             return PrOutcome(
                 change.key,
                 branch,
@@ -275,16 +483,23 @@ class Runner:
                 pr.number if pr else None,
                 pr.url if pr else None,
                 ups,
-                "draft" if change.draft else "pr",
+                "draft" if is_draft else "pr",
             )
 
         prs = self.platform.find_prs(branch)
-        open_pr = next((p for p in prs if p.state == "open"), None)
+        open_pr = next((p for p in prs if p.state == "open" and p.base == self.base), None)
         wanted = _change_targets(change)
+        remote = self._tip(branch)
+        reapply = ""
         if open_pr is None:
             for p in prs:
                 m = read_marker(p.body)
-                if p.state == "closed" and m is not None and _targets(m.upgrades) == wanted:
+                if (
+                    p.state == "closed"
+                    and p.closed_by_human is not False
+                    and m is not None
+                    and _targets(m.upgrades) == wanted
+                ):
                     return outcome(
                         "skipped",
                         f"#{p.number} with the same upgrade was closed without merging; "
@@ -297,12 +512,12 @@ class Runner:
                 return outcome("skipped", f"limit: {self.options.max_new} new PRs per run")
         else:
             m = read_marker(open_pr.body)
-            same = m is not None and m.fingerprint == fingerprint(change)
-            if same and not self._needs_reapply(branch):
-                return outcome("unchanged", "up to date", open_pr)
+            if m is not None and m.fingerprint == fingerprint(change):
+                reapply = self._needs_reapply(remote)
+                if not reapply:
+                    return outcome("unchanged", "up to date", open_pr, draft=open_pr.draft)
 
-        remote = self._tip(branch)
-        if remote is not None and not self._only_ours(branch):
+        if remote is not None and not self._only_ours(remote):
             return outcome(
                 "skipped",
                 "the branch has commits by someone else: not force-pushed",
@@ -310,88 +525,107 @@ class Runner:
             )
         applied = self._apply(change, branch)
         if isinstance(applied, str):
-            self._back()
             return outcome("skipped", applied, open_pr)
         final, message = applied
+        if reapply:
+            message = f"{reapply}; {message}"
         if all(u.decision.action == "skip" for u in final.upgrades):
-            self._back()
             reasons = "; ".join(u.decision.skipped_reason or "" for u in final.upgrades)
             return outcome("skipped", reasons or "skipped after verification", open_pr)
         request = self.renderer.pr_request(final, self.base)
+        draft = request.draft
         if self.options.dry_run:
-            self._back()
             kind: OutcomeKind = "would-update" if open_pr else "would-open"
-            return outcome(kind, message, open_pr)
-        try:
-            if not self.local:
+            return outcome(kind, message, open_pr, draft=draft)
+        if not self.local:
+            try:
                 self.ws.push(branch, expect=remote)
-        except PushRejectedError as exc:
-            self._back()
-            return outcome("skipped", str(exc), open_pr)
-        self._back()
+            except PushRejectedError as exc:
+                return outcome("skipped", str(exc), open_pr)
         if open_pr is not None:
-            pr = self.platform.update_pr(
-                open_pr.number, title=request.title, body=request.body, draft=request.draft
-            )
-            if tuple(sorted(pr.labels)) != tuple(sorted(request.labels)):
+            pr = self._update(open_pr, request.title, request.body, draft)
+            if sorted(pr.labels) != sorted(request.labels):
                 self.platform.set_labels(pr.number, request.labels)
-            return outcome("updated", message, pr)
+            return outcome("updated", message, pr, draft=draft)
         pr = self.platform.create_pr(request)
         self._new += 1
         self._open += 1
-        if request.automerge and not request.draft:
+        if request.automerge and not draft:
             try:
                 self.platform.enable_automerge(pr.number)
             except PlatformError as exc:
                 message += f"; auto-merge not enabled: {exc}"
-        return outcome("opened", message, pr)
+        return outcome("opened", message, pr, draft=draft)
+
+    def _update(self, pr: PrRef, title: str, body: str, draft: bool) -> PrRef:
+        """Change what differs of the PR's title, body and draft state (nothing: no write)."""
+        if (pr.title, pr.body, pr.draft) == (title, body, draft):
+            return pr
+        return self.platform.update_pr(
+            pr.number,
+            title=title if title != pr.title else None,
+            body=body if body != pr.body else None,
+            draft=draft if draft != pr.draft else None,
+        )
 
     def _changed(self) -> list[str]:
-        """Files the apply step changed (never the ``keep`` directories, e.g. the local
-        platform's output inside the checkout)."""
-        return [p for p in self.ws.changed_files() if not p.startswith(self.keep)]
+        """Files the apply step changed (never the ``keep`` directories, nor files that
+        differed from HEAD before the run)."""
+        return [
+            p
+            for p in self.ws.changed_files()
+            if not p.startswith(self.keep) and p not in self._untouchable
+        ]
 
     def _back(self) -> None:
-        """Leave the work tree clean, on the base branch."""
+        """Leave the work tree clean, on the base branch (and drop a dry run's branch)."""
         self.ws.restore(self._changed())
-        self.ws.switch(self.base)
+        if self.ws.current_branch() != self.base:
+            self.ws.switch(self.base)
+        if self.ws.branch_exists(DRY_RUN_BRANCH):
+            self.ws.delete_branch(DRY_RUN_BRANCH)
 
     def _tip(self, branch: str) -> str | None:
-        """Where ``branch`` is: on origin (fetched), or in this checkout (local)."""
+        """Where ``branch`` is: on origin (as fetched when the run started, for the bot's
+        branches), or in this checkout (local)."""
         if self.local:
             return self.ws.rev(f"refs/heads/{branch}")
+        if branch.startswith(self.options.branch_prefix) and branch != self.base:
+            return self._remote.get(branch)
         return self.ws.fetch(branch, depth=None)
 
-    def _needs_reapply(self, branch: str) -> bool:
-        """Whether the base moved under the PR's branch and (unless ``rebase: always``)
-        the branch now conflicts with it."""
-        tip = self._tip(branch)
-        base = self._tip(self.base)
+    def _needs_reapply(self, tip: str | None) -> str:
+        """Why the PR's branch (at ``tip``) must be re-applied on the base: the base moved
+        under it and (unless ``rebase: always``) it now conflicts; "" when it need not."""
+        base = self._base_sha
         if tip is None or base is None or self.ws.is_ancestor(base, tip):
-            return False
+            return ""
         if self.options.rebase == "always":
-            return True
-        return self.ws.conflicts(base, tip)
+            return f"re-applied on {self.base}, which moved"
+        if self.ws.conflicts(base, tip):
+            return f"re-applied on {self.base}: the branch conflicted with it"
+        return ""
 
-    def _only_ours(self, branch: str) -> bool:
-        tip = self._tip(branch)
-        base = self._tip(self.base)
-        if tip is None or base is None:
+    def _only_ours(self, tip: str) -> bool:
+        base = self._base_sha
+        if base is None:
             return True
         authors = self.ws.author_emails(base, tip)
         return all(a == self.options.identity.email for a in authors)
 
     def _apply(self, change: Change, branch: str) -> tuple[Change, str] | str:
-        """Apply every upgrade of ``change`` on a fresh ``branch`` from the base, verify,
-        commit. Returns the change (decisions after verification) and a summary, or why
-        nothing was committed."""
-        base_sha = self._tip(self.base)
-        if base_sha is None:
+        """Apply every upgrade of ``change`` on a fresh ``branch`` (a scratch branch in a
+        dry run) from the base, verify, commit. Returns the change (decisions after
+        verification, release notes added) and a summary, or why nothing was committed;
+        raises :class:`BotError` when the go command failed for every upgrade."""
+        if self._base_sha is None:
             raise BotError(f"base branch {self.base} not found")
-        self.ws.create_branch(branch, base_sha, reset=True)
+        work = DRY_RUN_BRANCH if self.options.dry_run else branch
+        self.ws.create_branch(work, self._base_sha, reset=True)
         upgrades: list[Upgrade] = []
         applied: list[AppliedChange] = []
         notes: list[str] = []
+        failures = 0
         for up in change.upgrades:
             try:
                 result = apply_change(
@@ -400,6 +634,7 @@ class Runner:
             except BotError as exc:
                 self.ws.restore(self._changed())
                 notes.append(f"{_describe(up)}: {exc}")
+                failures += 1
                 continue
             if isinstance(result, SkippedChange):
                 notes.append(f"{_describe(up)}: {result.reason}")
@@ -425,10 +660,13 @@ class Runner:
                 )
             upgrades.append(replace(up, decision=decision))
         changed = self._changed()
+        if failures and not applied:  # the go command failed: a failure, not a skip
+            raise BotError("; ".join(notes))
         if not applied or not changed:
             return "; ".join(notes) or "nothing to change"
-        final = make_change(upgrades, applied, group=change.group)
-        final = replace(final, key=change.key)
+        final = replace(make_change(upgrades, applied, group=change.group), key=change.key)
+        if self.notes is not None:
+            final = self.notes.add_to(final)
         self.ws.commit(
             self.renderer.commit_message(final),
             changed,
@@ -481,14 +719,16 @@ class Runner:
                     reason = f"superseded by {nums}"
             if reason is None:
                 continue
+            ups = tuple(f"{m} {f} -> {t.replace('@', ' ')}" for m, f, t in marker.upgrades)
             if self.options.dry_run:
                 out.append(
-                    PrOutcome(pr.branch, pr.branch, "would-close", reason, pr.number, pr.url)
+                    PrOutcome(pr.branch, pr.branch, "would-close", reason, pr.number, pr.url, ups)
                 )
                 continue
             self.platform.comment(pr.number, f"Closing: {reason}. (gomodbot)")
             self.platform.close_pr(pr.number)
-            out.append(PrOutcome(pr.branch, pr.branch, "closed", reason, pr.number, pr.url))
+            self._open -= 1
+            out.append(PrOutcome(pr.branch, pr.branch, "closed", reason, pr.number, pr.url, ups))
         return out
 
 
@@ -498,3 +738,286 @@ def _landed(module: str, to: str, required: dict[str, str]) -> bool:
     path, version = to.split("@", 1) if "@" in to else (module, to)
     have = required.get(path)
     return have is not None and semver.compare(have, version) >= 0
+
+
+# ---------------------------------------------------------------------------------------
+# One repository, end to end (the entry point without the command line)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """The repository a run works on.
+
+    ``platform`` ``github`` / ``gitlab`` with ``repo`` (``owner/name``, a GitLab project
+    path; "" : ``GITHUB_REPOSITORY`` / ``CI_PROJECT_PATH``) is cloned from the forge; with
+    ``path`` a local checkout is used instead (required for ``local``, whose PRs are
+    files in ``out``, default ``<checkout>/.gomodbot``). ``base`` is the branch PRs target
+    (default: the repository's default branch; for ``local``, the checked-out branch).
+    """
+
+    platform: PlatformKind
+    repo: str = ""
+    path: Path | None = None
+    base: str | None = None
+    out: Path | None = None
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """What a run needs from the environment, read once per process (with
+    :meth:`load`) and shared by every repository of a schedule: the Go settings
+    (GOPROXY, the go command's environment), the forges' (tokens, URLs), the
+    vulnerability database's, and how the lookup stage caches and paces itself
+    (``cache``: use the proxy cache in ``cache_dir``, default the user cache directory)."""
+
+    go: GoSettings
+    forge: ForgeSettings
+    vuln: VulnSettings
+    cache: bool = True
+    cache_dir: Path | None = None
+    cache_ttl: float = 3600.0
+    concurrency: int = 32
+    direct_only: bool = False
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        goproxy: str | None = None,
+        govulndb: str | None = None,
+        **fields: Any,
+    ) -> PipelineSettings:
+        """Read the settings from the environment (:mod:`bot.settings`); ``goproxy`` and
+        ``govulndb`` override ``GOPROXY`` / ``GOVULNDB`` (command-line flags); ``fields``
+        set the others. ``cache_dir`` defaults to ``GOMODBOT_CACHE_DIR``."""
+        from bot import settings
+
+        go = settings.load_go_settings(
+            overrides={"GOPROXY": goproxy} if goproxy is not None else {}
+        )
+        vuln = settings.load_vuln_settings(overrides={"GOVULNDB": govulndb} if govulndb else None)
+        if fields.get("cache_dir") is None:
+            fields["cache_dir"] = settings.load_run_settings().cache_dir
+        return cls(go=go, forge=settings.load_forge_settings(), vuln=vuln, **fields)
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Where a run tells what it is doing (each optional): ``lookup`` while modules are
+    looked up (done, total, module) and ``lookup_done`` after; ``step`` one line per
+    change; ``notice`` warnings a person should see ("security signals off: ...")."""
+
+    lookup: ProgressFn | None = None
+    lookup_done: Callable[[], None] | None = None
+    step: Callable[[str], None] | None = None
+    notice: Callable[[str], None] | None = None
+
+
+def plan_checkout(
+    root: Path,
+    policy: Policy,
+    settings: PipelineSettings,
+    *,
+    only_module: str | None = None,
+    reporter: Reporter | None = None,
+) -> PlanReport:
+    """The lookup stage for the checkout (or go.mod) at ``root`` with the real
+    collaborators: the GOPROXY client (cached as ``settings`` say), the vulnerability
+    database (when reachable; else a notice and no security signals), and, with a token
+    for github.com / gitlab.com, the forges' answers about source repositories."""
+    import asyncio
+
+    from bot.cache import Cache
+    from bot.goproxy import ProxyClient
+    from bot.plan import plan_files
+    from bot.platforms import forge_status_lookup
+    from bot.security import SecurityChecker
+    from bot.vulndb import VulnDBClient
+
+    reporter = reporter or Reporter()
+    notice = reporter.notice or (lambda msg: log.warning("%s", msg))
+    cache = Cache(settings.cache_dir, ttl=settings.cache_ttl) if settings.cache else None
+    lookup = forge_status_lookup(settings.forge)  # None: no token for github.com / gitlab.com
+    started = time.monotonic()
+    go_settings, vuln = settings.go, settings.vuln
+
+    async def checker(db: VulnDBClient) -> SecurityChecker | None:
+        if not vuln.enabled:
+            return None
+        try:
+            await db.modified()  # one look before hundreds of lookups: is it reachable?
+        except BotError as exc:
+            notice(f"security signals off: {exc}")
+            return None
+        return SecurityChecker(db, govulncheck=vuln.govulncheck, env=go_settings.environ)
+
+    async def go() -> PlanReport:
+        async with (
+            ProxyClient(go_settings, cache, concurrency=settings.concurrency) as client,
+            VulnDBClient(vuln.govulndb, cache, go_settings=go_settings) as db,
+        ):
+            try:
+                files, workspaces = await plan_files(
+                    root,
+                    client,
+                    direct_only=settings.direct_only,
+                    progress=reporter.lookup,
+                    policy=policy,
+                    only_module=only_module,
+                    security=await checker(db),
+                    forge_status=lookup,
+                    forge_budget=settings.forge.forge_lookups,
+                )
+            finally:
+                if reporter.lookup_done is not None:
+                    reporter.lookup_done()
+            st = client.stats
+            stats = {
+                "requests": st.total_requests,
+                "cache_hits": sum(st.cache_hits.values()),
+                "go_commands": sum(st.go_commands.values()),
+                "forge_lookups": lookup.lookups if lookup is not None else 0,
+                "elapsed_ms": int((time.monotonic() - started) * 1000),
+            }
+            return PlanReport(str(root), go_settings.goproxy_redacted, files, workspaces, stats)
+
+    return asyncio.run(go())
+
+
+def _policy_name(policy: Policy, root: Path) -> str:
+    """The policy file as the repository names it (for the PR body's footer); where one
+    would go when the policy is built in or lives outside the repository."""
+    source = Path(policy.source)
+    if policy.source.startswith("<builtin>/"):
+        return ".github/gomodbot.yml"
+    if not source.is_absolute():
+        return source.as_posix()
+    try:
+        return source.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return ".github/gomodbot.yml"
+
+
+def _notes_for(platform: Platform, kind: str, forge: ForgeSettings) -> ReleaseNotes | None:
+    if kind == "github":
+        return ReleaseNotes(platform, "github", forge.github_host)
+    if kind == "gitlab":
+        return ReleaseNotes(platform, "gitlab", forge.gitlab_host)
+    return None
+
+
+@contextlib.contextmanager
+def _checkout(
+    target: Target, settings: PipelineSettings, workdir: Path | None
+) -> Iterator[tuple[Workspace, Platform, str, list[str]]]:
+    """The workspace, platform, base branch and untouchable directories of a run; a local
+    checkout is left on the branch it was on."""
+    from bot.platforms import make_platform
+
+    environ = settings.go.environ
+    if target.path is None:
+        if target.platform == "local":
+            raise UsageError("the local platform works on a checkout: give its PATH")
+        platform = make_platform(target.platform, settings.forge, repo=target.repo)
+        info = platform.repo()
+        base = target.base or info.default_branch
+        with contextlib.ExitStack() as stack:
+            if workdir is None:
+                scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="gomodbot-run-"))
+                workdir = Path(scratch) / "checkout"
+            ws = Workspace.clone(
+                info.clone_url,
+                workdir,
+                branch=base,
+                depth=None,
+                partial=True,
+                auth=platform.git_auth(),
+                environ=environ,
+            )
+            with ws:
+                yield ws, platform, base, []
+        return
+    with Workspace.open(target.path, environ=environ) as ws:
+        if not ws.is_clean():
+            raise UsageError(f"{ws.root}: commit or stash your changes first")
+        out = target.out or ws.root / ".gomodbot"
+        platform = make_platform(
+            target.platform,
+            settings.forge,
+            repo=target.repo,
+            root=ws.root,
+            outdir=out,
+            environ=environ,
+        )
+        start = ws.current_branch() or ws.head()
+        if target.platform == "local":
+            base = target.base or ws.current_branch() or ""
+        else:
+            base = target.base or platform.repo().default_branch
+        if not base:
+            raise UsageError(f"{ws.root}: which base branch? (--base BRANCH)")
+        keep: list[str] = []
+        root = ws.root.resolve()
+        if target.platform == "local" and out.resolve().is_relative_to(root):
+            keep.append(out.resolve().relative_to(root).as_posix())
+        try:
+            yield ws, platform, base, keep
+        finally:
+            if ws.is_clean() and ws.current_branch() != start:
+                ws.switch(start)
+
+
+def run_repository(
+    target: Target,
+    settings: PipelineSettings,
+    options: RunOptions | None = None,
+    *,
+    policy_file: Path | None = None,
+    workdir: Path | None = None,
+    reporter: Reporter | None = None,
+) -> RunReport:
+    """The whole pipeline for one repository: check it out (a fresh clone from the forge,
+    in ``workdir`` when given -- it must be empty -- else in a temporary directory that is
+    removed; or the local checkout ``target.path``), read its policy (or
+    ``policy_file``), plan it, and :class:`Runner` the plan. Limits not set in
+    ``options`` come from the policy's ``limits:``.
+
+    Raises :class:`BotError` for run-level problems only (bad configuration or policy, a
+    forge or repository that cannot be reached); what happened to each change is in the
+    returned :class:`RunReport`.
+    """
+    from bot import policy as policies
+    from bot.render import template_overrides
+
+    options = options or RunOptions()
+    reporter = reporter or Reporter()
+    with _checkout(target, settings, workdir) as (ws, platform, base, keep):
+        policy = (
+            policies.load_policy_file(policy_file) if policy_file else policies.load_policy(ws.root)
+        )
+        limits = policy_limits(policy, ws.root)
+        options = replace(
+            options,
+            max_open=options.max_open if options.max_open is not None else limits.max_open,
+            max_new=options.max_new if options.max_new is not None else limits.max_new,
+        )
+        renderer = Renderer(
+            template_overrides(policy, ws.root),
+            repo_root=ws.root,
+            policy_file=_policy_name(policy, ws.root),
+        )
+        plan = plan_checkout(ws.root, policy, settings, reporter=reporter)
+        runner = Runner(
+            platform=platform,
+            workspace=ws,
+            go=GoRunner.from_settings(settings.go, gotoolchain=policy.apply.gotoolchain),
+            policy=policy,
+            renderer=renderer,
+            base=base,
+            options=options,
+            progress=reporter.step,
+            keep=keep,
+            notes=_notes_for(platform, target.platform, settings.forge),
+        )
+        return runner.run(plan)
