@@ -403,6 +403,8 @@ def run_json(report: RunReport) -> str:
         "repo": report.repo,
         "platform": report.platform,
         "base": report.base,
+        "dry_run": report.dry_run,
+        "counts": {k: report.count(k) for k in _RUN_KINDS if report.count(k)},
         "outcomes": _run_outcomes(report),
         "errors": list(report.errors),
         "plan": plan,
@@ -410,22 +412,30 @@ def run_json(report: RunReport) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+_RUN_KINDS: tuple[OutcomeKind, ...] = (
+    "opened",
+    "updated",
+    "closed",
+    "unchanged",
+    "skipped",
+    "failed",
+    "would-open",
+    "would-update",
+    "would-close",
+)
+
+
 def run_summary_line(report: RunReport) -> str:
-    """``acme/app: 2 opened, 1 updated, 0 closed, 3 unchanged, 1 skipped, 0 failed``."""
-    kinds: tuple[OutcomeKind, ...] = (
-        "opened",
-        "updated",
-        "closed",
-        "unchanged",
-        "skipped",
-        "failed",
-    )
+    """``acme/app (github, base main): 2 opened, 1 updated, 0 closed, 3 unchanged, 1
+    skipped, 0 failed`` (a dry run says what it would do instead)."""
+    kinds: tuple[OutcomeKind, ...]
+    if report.dry_run:
+        kinds = ("would-open", "would-update", "would-close", "unchanged", "skipped", "failed")
+    else:
+        kinds = ("opened", "updated", "closed", "unchanged", "skipped", "failed")
     counts = ", ".join(f"{report.count(k)} {k}" for k in kinds)
-    dry_kinds: tuple[OutcomeKind, ...] = ("would-open", "would-update", "would-close")
-    dry = [k for k in dry_kinds if report.count(k)]
-    if dry:
-        counts += ", " + ", ".join(f"{report.count(k)} {k}" for k in dry)
-    return f"{report.repo} ({report.platform}, base {report.base}): {counts}"
+    dry = " (dry run: nothing pushed, nothing written)" if report.dry_run else ""
+    return f"{report.repo} ({report.platform}, base {report.base}){dry}: {counts}"
 
 
 def print_run(report: RunReport, console: Console) -> None:
