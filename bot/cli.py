@@ -14,10 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot import __version__
-from bot.errors import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, BotError, InputError, UsageError
+from bot.errors import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    EXIT_USAGE,
+    BotError,
+    ConfigError,
+    InputError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
-    from bot.pipeline import RunReport
+    from bot.pipeline import PipelineSettings, RunReport
     from bot.plan import PlanReport, ProgressFn
     from bot.platforms import PlatformKind
     from bot.policy import Policy
@@ -80,6 +88,25 @@ def _progress_printer(stream: TextIO) -> tuple[ProgressFn, Callable[[], None]]:
     return plain, lambda: None
 
 
+def _pipeline_settings(args: argparse.Namespace) -> PipelineSettings:
+    """The settings of the lookup (and run) stages: the environment, and the flags."""
+    from bot.pipeline import PipelineSettings
+
+    return PipelineSettings.load(
+        goproxy=args.goproxy,
+        govulndb=args.govulndb,
+        cache=not args.no_cache,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        cache_ttl=args.cache_ttl,
+        concurrency=args.concurrency,
+        direct_only=getattr(args, "direct_only", False),
+    )
+
+
+def _notice(message: str) -> None:
+    print(f"gomodbot: {message}", file=sys.stderr, flush=True)
+
+
 def _run_plan(
     args: argparse.Namespace,
     only_module: str | None = None,
@@ -89,17 +116,8 @@ def _run_plan(
 ) -> PlanReport:
     """Build the real collaborators from settings and flags, and plan ``args.path`` (or
     ``root_dir``, with ``policy_in``, when the caller already has them)."""
-    import asyncio
-    import time
-
     from bot import policy as policies
-    from bot import settings
-    from bot.cache import Cache
-    from bot.goproxy import ProxyClient
-    from bot.plan import PlanReport, plan_files
-    from bot.platforms import forge_status_lookup
-    from bot.security import SecurityChecker
-    from bot.vulndb import VulnDBClient
+    from bot.pipeline import Reporter, plan_checkout
 
     root = root_dir or Path(args.path)
     if not root.exists():
@@ -110,62 +128,10 @@ def _run_plan(
         if args.policy
         else policies.load_policy(repo_root)
     )
-    overrides = {"GOPROXY": args.goproxy} if args.goproxy is not None else {}
-    go_settings = settings.load_go_settings(overrides=overrides)
-    run = settings.load_run_settings()
-    cache = (
-        None
-        if args.no_cache
-        else Cache(Path(args.cache_dir) if args.cache_dir else run.cache_dir, ttl=args.cache_ttl)
-    )
-    vuln = settings.load_vuln_settings(
-        overrides={"GOVULNDB": args.govulndb} if args.govulndb else None
-    )
-    forges = settings.load_forge_settings()
-    lookup = forge_status_lookup(forges)  # None: no token for github.com / gitlab.com
+    settings = _pipeline_settings(args)
     progress, finish = _progress_printer(sys.stderr)
-    started = time.monotonic()
-
-    async def checker(db: VulnDBClient) -> SecurityChecker | None:
-        if not vuln.enabled:
-            return None
-        try:
-            await db.modified()  # one look before hundreds of lookups: is it reachable?
-        except BotError as exc:
-            print(f"gomodbot: security signals off: {exc}", file=sys.stderr)
-            return None
-        return SecurityChecker(db, govulncheck=vuln.govulncheck, env=go_settings.environ)
-
-    async def go() -> PlanReport:
-        async with (
-            ProxyClient(go_settings, cache, concurrency=args.concurrency) as client,
-            VulnDBClient(vuln.govulndb, cache, go_settings=go_settings) as db,
-        ):
-            try:
-                files, workspaces = await plan_files(
-                    root,
-                    client,
-                    direct_only=args.direct_only,
-                    progress=progress,
-                    policy=policy,
-                    only_module=only_module,
-                    security=await checker(db),
-                    forge_status=lookup,
-                    forge_budget=forges.forge_lookups,
-                )
-            finally:
-                finish()
-            st = client.stats
-            stats = {
-                "requests": st.total_requests,
-                "cache_hits": sum(st.cache_hits.values()),
-                "go_commands": sum(st.go_commands.values()),
-                "forge_lookups": lookup.lookups if lookup is not None else 0,
-                "elapsed_ms": int((time.monotonic() - started) * 1000),
-            }
-            return PlanReport(str(root), go_settings.goproxy_redacted, files, workspaces, stats)
-
-    return asyncio.run(go())
+    reporter = Reporter(lookup=progress, lookup_done=finish, notice=_notice)
+    return plan_checkout(root, policy, settings, only_module=only_module, reporter=reporter)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -317,88 +283,47 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The whole pipeline for one repository: plan, decide, apply, verify, open PRs."""
-    import tempfile
-
-    from bot import policy as policies
+    """The whole pipeline for one repository (:func:`bot.pipeline.run_repository`): clone or
+    open it, plan, decide, apply, verify, and open, update or close its PRs."""
     from bot import report, settings
-    from bot.errors import ConfigError
-    from bot.pipeline import Runner, RunOptions
-    from bot.platforms import make_platform
-    from bot.render import Renderer, template_overrides
-    from bot.repo import DEFAULT_IDENTITY, Identity, Workspace
-    from bot.toolchain import GoRunner
+    from bot.pipeline import Reporter, RunOptions, Target, run_repository
 
-    forge = settings.load_forge_settings()
     run_settings = settings.load_run_settings()
-    kind: PlatformKind = args.platform or _default_platform(args, forge)
-    go_settings = settings.load_go_settings(
-        overrides={"GOPROXY": args.goproxy} if args.goproxy is not None else {}
+    pipeline_settings = _pipeline_settings(args)
+    kind: PlatformKind = args.platform or _default_platform(args, pipeline_settings.forge)
+    if args.repo and kind == "local":
+        raise UsageError("--repo needs --platform github or gitlab")
+    if args.repo and args.path is not None:
+        raise UsageError("give a PATH or --repo, not both")
+    if args.workdir and (args.path is not None or kind == "local"):
+        raise UsageError("--workdir is where --repo is cloned: not for a local checkout")
+    clone = args.repo is not None or (kind != "local" and args.path is None)
+    target = Target(
+        kind,
+        repo=args.repo or "",
+        path=None if clone else Path(args.path or "."),
+        base=args.base,
+        out=Path(args.out) if args.out else None,
     )
-    identity = (
-        Identity.parse(run_settings.git_author) if run_settings.git_author else DEFAULT_IDENTITY
+    try:
+        options = RunOptions.from_settings(
+            run_settings,
+            dry_run=args.dry_run,
+            max_open=args.max_open,
+            max_new=args.max_new,
+            rebase=args.rebase,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"GOMODBOT_GIT_AUTHOR: {exc}") from None
+    progress, finish = _progress_printer(sys.stderr)
+    result = run_repository(
+        target,
+        pipeline_settings,
+        options,
+        policy_file=Path(args.policy) if args.policy else None,
+        workdir=Path(args.workdir) if args.workdir else None,
+        reporter=Reporter(lookup=progress, lookup_done=finish, step=_notice, notice=_notice),
     )
-    with tempfile.TemporaryDirectory(prefix="gomodbot-run-") as scratch:
-        if args.repo or (kind != "local" and args.path is None):
-            if kind == "local":
-                raise UsageError("--repo needs --platform github or gitlab")
-            platform = make_platform(kind, forge, repo=args.repo or "")
-            info = platform.repo()
-            ws = Workspace.clone(
-                info.clone_url,
-                Path(scratch) / "checkout",
-                branch=args.base or info.default_branch,
-                depth=None,
-                partial=True,
-                auth=platform.git_auth(),
-                environ=go_settings.environ,
-            )
-            base = args.base or info.default_branch
-        else:
-            path = Path(args.path or ".")
-            ws = Workspace.open(path, environ=go_settings.environ)
-            outdir = Path(args.out) if args.out else ws.root / ".gomodbot"
-            platform = make_platform(kind, forge, repo=args.repo or "", root=ws.root, outdir=outdir)
-            base = args.base or (
-                ws.current_branch() if kind == "local" else platform.repo().default_branch
-            )
-            if not base:
-                raise ConfigError(f"{ws.root}: which base branch? (--base BRANCH)")
-        with ws:
-            keep = []
-            if kind == "local":
-                out = (Path(args.out) if args.out else ws.root / ".gomodbot").resolve()
-                if out.is_relative_to(ws.root.resolve()):
-                    keep.append(out.relative_to(ws.root.resolve()).as_posix())
-            policy = (
-                policies.load_policy_file(Path(args.policy))
-                if args.policy
-                else policies.load_policy(ws.root)
-            )
-            renderer = Renderer(
-                template_overrides(policy, ws.root),
-                repo_root=ws.root,
-                policy_file=_policy_name(policy, ws.root),
-            )
-            plan = _run_plan(args, root_dir=ws.root, policy_in=policy)
-            runner = Runner(
-                platform=platform,
-                workspace=ws,
-                go=GoRunner.from_settings(go_settings, gotoolchain=policy.apply.gotoolchain),
-                policy=policy,
-                renderer=renderer,
-                base=base,
-                options=RunOptions(
-                    dry_run=args.dry_run,
-                    identity=identity,
-                    signoff=run_settings.signoff,
-                    max_open=args.max_open,
-                    max_new=args.max_new,
-                ),
-                progress=lambda msg: print(f"gomodbot: {msg}", file=sys.stderr, flush=True),
-                keep=keep,
-            )
-            result = runner.run(plan)
     _print_run(result, args)
     summary = run_settings.step_summary
     if summary:
@@ -417,13 +342,6 @@ def _default_platform(args: argparse.Namespace, forge: ForgeSettings) -> Platfor
     return "local"
 
 
-def _policy_name(policy: Policy, root: Path) -> str:
-    try:
-        return Path(policy.source).resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return ".github/gomodbot.yml"
-
-
 def _print_run(result: RunReport, args: argparse.Namespace) -> None:
     from rich.console import Console
 
@@ -431,6 +349,7 @@ def _print_run(result: RunReport, args: argparse.Namespace) -> None:
 
     if args.json:
         sys.stdout.write(report.run_json(result))
+        print(f"gomodbot: {report.run_summary_line(result)}", file=sys.stderr)
         return
     width = None if sys.stdout.isatty() else 250
     report.print_run(result, Console(width=width, highlight=False))
@@ -487,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="local platform: where PR files go")
     p.add_argument("--max-open", type=int, metavar="N", help="open PRs allowed in the repo")
     p.add_argument("--max-new", type=int, metavar="N", help="new PRs per run")
+    p.add_argument(
+        "--rebase",
+        choices=("conflicted", "always"),
+        default="conflicted",
+        help="re-apply an open PR when the base moved: only if it conflicts (default), always",
+    )
+    p.add_argument("--workdir", metavar="DIR", help="clone --repo into DIR (kept; must be empty)")
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
     _lookup_options(p)
     p.set_defaults(func=cmd_run)
