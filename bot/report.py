@@ -445,10 +445,18 @@ def print_run(report: RunReport, console: Console) -> None:
         table.add_column(col, overflow="fold")
     for o in report.outcomes:
         pr = f"#{o.number}" if o.number is not None else "-"
+        if o.number is not None and o.action == "draft":
+            pr += " (draft)"
         table.add_row(
             Text(o.outcome), Text(pr), Text(o.branch), Text("\n".join(o.upgrades)), Text(o.reason)
         )
-    console.print(table)
+    if console.is_terminal:
+        console.print(table)
+    else:  # off a terminal: no padding to the console width, so logs stay tidy
+        with console.capture() as cap:
+            console.print(table)
+        lines = [line.rstrip() for line in cap.get().splitlines()]
+        console.file.write("\n".join(lines) + "\n")
     for err in report.errors:
         console.print(Text(f"error: {err}", style="red"))
     console.print(Text(run_summary_line(report)))
