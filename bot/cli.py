@@ -365,7 +365,7 @@ def _lookup_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--policy", metavar="FILE", help="policy file (default: the repository's, else built-in)"
     )
-    p.add_argument("--concurrency", type=int, default=32, help="proxy requests in flight")
+    p.add_argument("--concurrency", type=int, default=64, help="proxy requests in flight")
     p.add_argument("--cache-dir", metavar="DIR", help="proxy cache directory")
     p.add_argument(
         "--cache-ttl",

@@ -67,7 +67,7 @@ from bot.settings import GoSettings, ProxyEntry, redact_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 64
 USER_AGENT = "gomodbot (+GOPROXY client)"
 #: Connections per httpx pool; a client holds ceil(concurrency / this) pools.
 POOL_SHARD_SIZE = 8

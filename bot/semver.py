@@ -16,6 +16,7 @@ Pure logic: no I/O, no module-level mutable state.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,7 +115,9 @@ def _parse_dotted(v: str, *, numeric_check: bool) -> tuple[str, str] | None:
     return v[:i], v[i:]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _parse(v: str) -> _Parsed | None:
+    # Cached: planning compares and sorts the same few thousand versions many times over.
     if not v or v[0] != "v":
         return None
     got = _parse_int(v[1:])
