@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.pipeline import OutcomeKind, RunReport
 from bot.plan import CandidateDecision, FilePlan, Found, PlanReport, RequirementPlan
 from bot.signals import MaintenanceSignals, SecuritySignals
+
+if TYPE_CHECKING:  # the run stage is heavy to import; plan and explain do not need it
+    from bot.pipeline import OutcomeKind, RunReport
 
 PLAN_SCHEMA = "gomodbot.plan/1"
 
