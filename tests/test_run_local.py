@@ -192,6 +192,33 @@ def test_a_change_the_go_command_fails_exits_1(
     assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=story) == "main"
 
 
+def test_landed_upgrades_close_their_pr_and_a_bot_closed_pr_does_not_block(
+    story: Path, env: dict[str, str]
+) -> None:
+    old, _ = front_matter(story, GRP_A_BRANCH)
+    for name in ("go.mod", "go.sum"):  # a person makes the upgrade by hand on main
+        (story / name).write_text(git("show", f"{GRP_A_BRANCH}:{name}", cwd=story) + "\n")
+    git("commit", "-qam", "Bump grp/a by hand", cwd=story)
+    result = run(story, env)
+    assert result.code == 0, result
+    closed = result.outcome(GRP_A_BRANCH)
+    assert (closed["outcome"], closed["number"]) == ("closed", old["number"])
+    assert closed["reason"] == "the base branch already has this upgrade"
+    fields, body = front_matter(story, GRP_A_BRANCH)
+    assert fields["state"] == "closed"
+    assert "Closing: the base branch already has this upgrade. (gomodbot)" in body
+    # The person reverts it: the same upgrade is proposed again, in a new PR (the one the
+    # bot closed itself does not count as declined).
+    git("revert", "--no-edit", "HEAD", cwd=story)
+    again = run(story, env)
+    assert again.code == 0, again
+    opened = again.outcome(GRP_A_BRANCH)
+    assert opened["outcome"] == "opened" and opened["number"] != old["number"]
+    state = json.loads((story / ".gomodbot" / "gomodbot-state.json").read_text())
+    states = sorted(r["state"] for r in state["prs"].values() if r["branch"] == GRP_A_BRANCH)
+    assert states == ["closed", "open"]
+
+
 LIMITED = "version: 1\nextends: default\nlimits:\n  max-new: 2\n"
 
 
