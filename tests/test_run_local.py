@@ -5,7 +5,9 @@ are the PRs' and whose ``.gomodbot/`` holds the PR files.
 Covered here: the first run writes one PR file per change (the built-in policy: a major
 is a draft, and its failing verification is quoted; a patch records auto-merge); a second
 run changes no byte and no branch; a dry run neither (and leaves no scratch branch); a
-newer version rewrites the same PR file; limits from ``--max-new`` / ``--max-open`` and
+newer version rewrites the same PR file; an upgrade made by hand on the base closes its PR
+(and a revert brings a new one); modules moving into a group close their PRs as
+superseded; limits from ``--max-new`` / ``--max-open`` and
 from the policy's ``limits:`` (flags win; a bad section is a policy error with its line);
 the exit statuses (0 ran, 1 a change failed, 2 usage or configuration); the terminal
 table, the ``--json`` document and the step-summary Markdown.
@@ -217,6 +219,28 @@ def test_landed_upgrades_close_their_pr_and_a_bot_closed_pr_does_not_block(
     state = json.loads((story / ".gomodbot" / "gomodbot-state.json").read_text())
     states = sorted(r["state"] for r in state["prs"].values() if r["branch"] == GRP_A_BRANCH)
     assert states == ["closed", "open"]
+
+
+def test_prs_whose_modules_moved_into_a_group_are_closed_as_superseded(
+    story: Path, env: dict[str, str]
+) -> None:
+    singles = {b: front_matter(story, b)[0]["number"] for b in (GRP_A_BRANCH, GRP_B_BRANCH)}
+    (story / ".github").mkdir()
+    (story / ".github" / "gomodbot.yml").write_text(
+        "version: 1\nextends: default\nrules:\n  - {match: example.com/grp, group: grp}\n"
+    )
+    git("add", ".github", cwd=story)
+    git("commit", "-qm", "Group grp", cwd=story)
+    result = run(story, env)
+    assert result.code == 0, result
+    group = result.outcome("gomodbot/group-grp")
+    assert group["outcome"] == "opened"
+    for branch, number in singles.items():
+        closed = result.outcome(branch)
+        assert (closed["outcome"], closed["number"]) == ("closed", number)
+        assert closed["reason"] == f"superseded by #{group['number']}"
+        assert front_matter(story, branch)[0]["state"] == "closed"
+    assert {o["outcome"] for o in result.outcomes if "grp" not in o["branch"]} == {"unchanged"}
 
 
 LIMITED = "version: 1\nextends: default\nlimits:\n  max-new: 2\n"
