@@ -87,11 +87,12 @@ if TYPE_CHECKING:
     from bot.settings import ForgeSettings, GoSettings, RunSettings, VulnSettings
 
 __all__ = [
-    "DRY_RUN_BRANCH",
+    "WORK_BRANCH",
     "Limits",
     "OutcomeKind",
     "PipelineSettings",
     "PrOutcome",
+    "ReleaseNotes",
     "Reporter",
     "RunOptions",
     "RunReport",
@@ -99,6 +100,7 @@ __all__ = [
     "Target",
     "plan_checkout",
     "policy_limits",
+    "release_source",
     "run_repository",
     "select_changes",
 ]
@@ -117,9 +119,10 @@ OutcomeKind = Literal[
     "would-close",
 ]
 
-#: The scratch branch a dry run applies changes on (deleted afterwards), so a dry run never
-#: moves a PR's branch, not even in a local checkout.
-DRY_RUN_BRANCH = "gomodbot-dry-run"
+#: The scratch branch every change is applied and committed on (deleted afterwards). Only a
+#: change that goes ahead reaches its PR's branch (pushed with a lease; in a local
+#: checkout, the branch is moved): a skip or a dry run never moves a PR's branch.
+WORK_BRANCH = "gomodbot-work"
 
 
 @dataclass(frozen=True)
@@ -523,7 +526,7 @@ class Runner:
                 "the branch has commits by someone else: not force-pushed",
                 open_pr,
             )
-        applied = self._apply(change, branch)
+        applied = self._apply(change)
         if isinstance(applied, str):
             return outcome("skipped", applied, open_pr)
         final, message = applied
@@ -537,9 +540,11 @@ class Runner:
         if self.options.dry_run:
             kind: OutcomeKind = "would-update" if open_pr else "would-open"
             return outcome(kind, message, open_pr, draft=draft)
-        if not self.local:
+        if self.local:  # the branch is the PR's: move it to the work
+            self.ws.create_branch(branch, WORK_BRANCH, reset=True)
+        else:
             try:
-                self.ws.push(branch, expect=remote)
+                self.ws.push(branch, expect=remote, local=WORK_BRANCH)
             except PushRejectedError as exc:
                 return outcome("skipped", str(exc), open_pr)
         if open_pr is not None:
@@ -578,12 +583,12 @@ class Runner:
         ]
 
     def _back(self) -> None:
-        """Leave the work tree clean, on the base branch (and drop a dry run's branch)."""
+        """Leave the work tree clean, on the base branch (and drop the work branch)."""
         self.ws.restore(self._changed())
         if self.ws.current_branch() != self.base:
             self.ws.switch(self.base)
-        if self.ws.branch_exists(DRY_RUN_BRANCH):
-            self.ws.delete_branch(DRY_RUN_BRANCH)
+        if self.ws.branch_exists(WORK_BRANCH):
+            self.ws.delete_branch(WORK_BRANCH)
 
     def _tip(self, branch: str) -> str | None:
         """Where ``branch`` is: on origin (as fetched when the run started, for the bot's
@@ -613,15 +618,14 @@ class Runner:
         authors = self.ws.author_emails(base, tip)
         return all(a == self.options.identity.email for a in authors)
 
-    def _apply(self, change: Change, branch: str) -> tuple[Change, str] | str:
-        """Apply every upgrade of ``change`` on a fresh ``branch`` (a scratch branch in a
-        dry run) from the base, verify, commit. Returns the change (decisions after
-        verification, release notes added) and a summary, or why nothing was committed;
-        raises :class:`BotError` when the go command failed for every upgrade."""
+    def _apply(self, change: Change) -> tuple[Change, str] | str:
+        """Apply every upgrade of ``change`` on :data:`WORK_BRANCH`, fresh from the base;
+        verify; commit. Returns the change (decisions after verification, release notes
+        added) and a summary, or why nothing was committed; raises :class:`BotError` when
+        the go command failed for every upgrade."""
         if self._base_sha is None:
             raise BotError(f"base branch {self.base} not found")
-        work = DRY_RUN_BRANCH if self.options.dry_run else branch
-        self.ws.create_branch(work, self._base_sha, reset=True)
+        self.ws.create_branch(WORK_BRANCH, self._base_sha, reset=True)
         upgrades: list[Upgrade] = []
         applied: list[AppliedChange] = []
         notes: list[str] = []

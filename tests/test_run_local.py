@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.gitrepos import git, make_origin
-from support.goproxy import Fault, ProxyServer
+from support.goproxy import Fault, ProxyServer, VersionSpec
 from support.run_e2e import (
     API_BRANCH,
     LIB_BRANCH,
@@ -158,7 +159,7 @@ def test_dry_run_changes_nothing(story: Path, env: dict[str, str], proxy: ProxyS
         result.stdout
     )
     assert snapshot(story) == before
-    assert "gomodbot-dry-run" not in git("branch", "--list", cwd=story)
+    assert "gomodbot-work" not in git("branch", "--list", cwd=story)
     assert git("status", "--porcelain", cwd=story) == "?? .gomodbot/"
 
 
@@ -241,6 +242,20 @@ def test_prs_whose_modules_moved_into_a_group_are_closed_as_superseded(
         assert closed["reason"] == f"superseded by #{group['number']}"
         assert front_matter(story, branch)[0]["state"] == "closed"
     assert {o["outcome"] for o in result.outcomes if "grp" not in o["branch"]} == {"unchanged"}
+
+
+def test_a_patch_that_breaks_the_build_is_skipped_and_its_branch_stays(
+    story: Path, env: dict[str, str], proxy: ProxyServer
+) -> None:
+    broken = {"patchy.go": 'package patchy\n\nvar Broken int = "not a number"\n'}
+    spec = newer_specs(patchy=["v1.0.3"])[0]
+    proxy.publish(replace(spec, versions=[*spec.versions, VersionSpec("v1.0.4", files=broken)]))
+    before = snapshot(story)
+    result = run(story, env)
+    assert result.code == 0, result
+    skipped = result.outcome(PATCHY_BRANCH)
+    assert skipped["outcome"] == "skipped" and "verification failed" in skipped["reason"]
+    assert snapshot(story) == before  # neither the PR file nor its branch moved
 
 
 LIMITED = "version: 1\nextends: default\nlimits:\n  max-new: 2\n"
