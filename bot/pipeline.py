@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot import semver
-from bot.apply import AppliedChange, ApplyOptions, SkippedChange, apply_change
+from bot.apply import AppliedChange, ApplyOptions, Rollback, SkippedChange, apply_change
 from bot.change import (
     Change,
     Upgrade,
@@ -409,6 +409,12 @@ class Runner:
     def run(self, plan: PlanReport) -> RunReport:
         """Ensure every change the plan asks for, then close what became obsolete."""
         changes = select_changes(plan)
+        self._retracted: dict[tuple[str, str], str] = {
+            (r.module, r.version): r.retracted
+            for f in plan.files
+            for r in f.requirements
+            if r.retracted
+        }
         outcomes: list[PrOutcome] = []
         errors: list[str] = []
 
@@ -573,6 +579,10 @@ class Runner:
             draft=draft if draft != pr.draft else None,
         )
 
+    def _retraction(self, up: Upgrade) -> str:
+        """The author's rationale for retracting the version a rollback moves off."""
+        return self._retracted.get((up.module, up.from_version)) or "retracted by module author"
+
     def _changed(self) -> list[str]:
         """Files the apply step changed (never the ``keep`` directories, nor files that
         differed from HEAD before the run)."""
@@ -632,8 +642,18 @@ class Runner:
         failures = 0
         for up in change.upgrades:
             try:
+                rollback = None
+                if up.kind == "rollback":
+                    rollback = Rollback(
+                        up.to_module, up.from_version, up.to_version, self._retraction(up)
+                    )
                 result = apply_change(
-                    self.ws.root, up.to_module, up.to_version, self.go, self.apply_options
+                    self.ws.root,
+                    up.to_module,
+                    up.to_version,
+                    self.go,
+                    self.apply_options,
+                    rollback=rollback,
                 )
             except BotError as exc:
                 self.ws.restore(self._changed())

@@ -78,6 +78,7 @@ class RequirementPlan:
     maintenance: MaintenanceSignals | None = None
     security: SecuritySignals | None = None
     security_fix: Found | None = None  # the lowest version fixing every advisory
+    rollback: Found | None = None  # current is retracted and nothing newer is acceptable
     decisions: tuple[CandidateDecision, ...] = ()
 
 
@@ -298,6 +299,7 @@ class Resolver:
             ("latest", plan.latest),
             ("major", plan.major),
             ("security", plan.security_fix),
+            ("rollback", plan.rollback),
         ):
             if found is not None:
                 named.setdefault((found.module, found.version), ([], found))[0].append(name)
@@ -468,10 +470,21 @@ class Resolver:
             # time the maintenance signal wants): asked for with ``current_times``.
             if self.current_times or current == newest or semver.is_pseudo_version(current):
                 current_time = await self._time_or_none(path, current)
+            rollback = None
+            if matching and latest is None:
+                from bot.apply import choose_rollback  # rare; apply is heavier to import
+
+                rb = choose_rollback(
+                    path, current, facts.versions, facts.retractions, excluded=excluded
+                )
+                if rb is not None:
+                    when = await self._time_or_none(path, rb.to_version)
+                    rollback = Found(path, rb.to_version, when)
         except (ProxyError, BotError) as exc:
             return _replace(base, retracted=retracted, deprecated=facts.deprecated, error=str(exc))
         return _replace(
             base,
+            rollback=rollback,
             current_time=current_time,
             latest=latest,
             patch=patch,

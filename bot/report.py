@@ -76,6 +76,7 @@ def requirement_json(r: RequirementPlan) -> dict[str, Any]:
         "dependency": r.dependency,
         "security": _security_json(r.security),
         "security_fix": _found_json(r.security_fix),
+        "rollback": _found_json(r.rollback),
         "maintenance": r.maintenance.level if r.maintenance else None,
         "maintenance_reasons": list(r.maintenance.reasons) if r.maintenance else [],
         "decisions": [_decision_json(d) for d in r.decisions],

@@ -58,6 +58,12 @@ SPECS = [
     ModuleSpec("gopkg.in/yaml.v3", ["v3.0.0", "v3.0.1"]),
     ModuleSpec("example.com/Upper/Case", ["v1.0.0", "v1.0.1"]),
     ModuleSpec("example.com/target", ["v1.0.0", "v1.4.0"]),
+    # The newest version retracts itself and nothing newer exists: roll back.
+    ModuleSpec(
+        "example.com/rb",
+        ["v1.0.0", "v1.0.4", "v1.0.5"],
+        retract=[Retraction("v1.0.5", rationale="corrupts the cache")],
+    ),
 ]
 
 GO_MOD = """module example.com/app
@@ -79,6 +85,7 @@ require (
 \texample.com/pgx v1.0.0
 \tgopkg.in/yaml.v2 v2.2.0
 \texample.com/Upper/Case v1.0.0 // indirect
+\texample.com/rb v1.0.5
 )
 
 exclude example.com/excl v1.2.0
@@ -165,6 +172,11 @@ def test_plan_finds_each_kind_of_candidate(app: Path, proxy: ProxyServer, tmp_pa
     assert reqs["gopkg.in/yaml.v2"]["major"]["module"] == "gopkg.in/yaml.v3"
     upper = reqs["example.com/Upper/Case"]
     assert (upper["latest"], upper["indirect"], upper["major"]) == ("v1.0.1", True, None)
+    rb = reqs["example.com/rb"]
+    assert (rb["latest"], rb["retracted"]) == (None, "corrupts the cache")
+    assert rb["rollback"]["version"] == "v1.0.4"
+    rb_decision = {n: d for d in rb["decisions"] for n in d["candidates"]}["rollback"]
+    assert (rb_decision["kind"], rb_decision["action"]) == ("rollback", "pr")
     for r in reqs.values():
         assert r["error"] is None, r
 
