@@ -202,6 +202,7 @@ __all__ = [
     "ReleaseAge",
     "Rule",
     "VersionRange",
+    "YamlNode",
     "builtin_policy",
     "builtin_policy_names",
     "builtin_policy_text",
@@ -213,6 +214,7 @@ __all__ = [
     "policy_schema",
     "validate_policy_file",
     "validate_policy_text",
+    "yaml_nodes",
 ]
 
 Action = Literal["pr", "draft", "skip"]
@@ -792,6 +794,67 @@ def policy_document(data: str | bytes, filename: str = "<policy>") -> Any:
     if problems:
         raise _error(problems)
     return None if root is None else _to_data(root)
+
+
+@dataclass(frozen=True)
+class YamlNode:
+    """A node of a YAML document read by :func:`yaml_nodes`, with its 1-based position.
+
+    ``kind`` is ``map`` (``items``: ``(key, value)`` pairs of nodes, in file order,
+    duplicates kept), ``seq`` (``items``: the nodes) or ``scalar`` (``value``: the plain
+    value as YAML 1.1 resolves it -- str, int, float, bool or None; ``text``: the scalar
+    as written). ``tag`` is the core tag's short name: ``map``, ``seq``, ``str``, ``int``,
+    ``float``, ``bool`` or ``null``. For other readers of YAML files (the runner
+    configuration), so that this module stays the only importer of PyYAML.
+    """
+
+    kind: Literal["map", "seq", "scalar"]
+    line: int
+    column: int
+    tag: str
+    value: Any = None
+    text: str = ""
+    items: tuple[Any, ...] = ()
+
+
+def _yaml_node(node: yaml.Node) -> YamlNode:
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    if isinstance(node, yaml.MappingNode):
+        pairs = tuple((_yaml_node(k), _yaml_node(v)) for k, v in node.value)
+        return YamlNode("map", line, column, "map", items=pairs)
+    if isinstance(node, yaml.SequenceNode):
+        return YamlNode("seq", line, column, "seq", items=tuple(_yaml_node(v) for v in node.value))
+    scalar = cast(yaml.ScalarNode, node)
+    tag = scalar.tag.removeprefix(_YAML_TAG)
+    return YamlNode("scalar", line, column, tag, _scalar_value(scalar), str(scalar.value))
+
+
+def yaml_nodes(
+    data: str | bytes, filename: str, *, noun: str = "policy"
+) -> tuple[YamlNode | None, list[Problem]]:
+    """A YAML file read as untrusted input with the policy's safety rules (the size limit,
+    UTF-8, safe composition without construction, no anchors, aliases or unknown tags,
+    bounded node count and depth): its root node (None for an empty document) and the
+    problems that stopped reading it, whose messages call the file a ``noun``."""
+    text, problems = _decode(data, filename)
+    root = None
+    if text is not None:
+        root, problems = _compose(text, filename)
+    if noun != "policy":
+        problems = [
+            Problem(
+                p.filename,
+                p.line,
+                p.column,
+                p.message.replace("policy file", f"{noun} file")
+                .replace("a policy", f"a {noun}")
+                .replace("the policy", f"the {noun}"),
+            )
+            for p in problems
+        ]
+    if problems or root is None:
+        return None, problems
+    return _yaml_node(root), []
 
 
 # ---------------------------------------------------------------------------------------
