@@ -45,6 +45,10 @@ The format in short (``policies/default.yml`` is the commented reference)::
     schedule:                     # when PRs may be opened (no schedule: any time)
       timezone: Europe/Berlin     # IANA name, default UTC
       windows: ["* 0-6 * * mon-fri", "* * * * sat,sun"]   # cron; open while one matches
+    dashboard:                    # one issue listing every upgrade's state (default off)
+      enabled: true               # or just `dashboard: true`
+      title: Dependency Dashboard
+      labels: [dependencies]
 
 Semantics
 ---------
@@ -125,15 +129,22 @@ run outside them still plans and reports. Cron syntax, the day-field rule and da
 saving time are described in :mod:`bot.schedule`; a bad expression is reported at the
 column of the offending character.
 
+*Dashboard* (:class:`Dashboard`, :attr:`Policy.dashboard`): ``dashboard: true`` (or a
+mapping with ``enabled``, ``title``, ``labels``; a mapping without ``enabled`` turns it
+on) makes ``gomodbot run`` keep one issue per repository that lists the pending, waiting,
+ignored, blocked and failed upgrades (:mod:`bot.dashboard`). ``title`` is one line of at
+most :data:`MAX_DASHBOARD_TITLE` characters; ``labels`` are set when the issue is opened.
+
 *extends* names a built-in policy (``default``, ``security-only``, ``conservative``,
 ``aggressive``). The file is merged over it: factor levels, ``release-age.unknown``,
 ``teams``, ``maintenance``, ``tidy``, ``vendor``, ``go-toolchain``, ``verify`` (and
-``verify.on-failure``) and reserved keys key by key; ``release-age.bands``,
+``verify.on-failure``), ``dashboard`` and reserved keys key by key; ``release-age.bands``,
 ``actions``, ``rules``, ``flags``, ``verify.commands`` and ``schedule`` are replaced as
 a whole when given.
 
-*Reserved keys* ``templates``, ``limits`` and ``dashboard`` are accepted
-and kept (:attr:`Policy.reserved`), not used yet. Any other unknown key is an error.
+*Reserved keys* ``templates`` and ``limits`` are accepted and kept as plain data
+(:attr:`Policy.reserved`; :mod:`bot.render` and :mod:`bot.pipeline` check them). Any other
+unknown key is an error.
 
 Validation and safety
 ---------------------
@@ -174,9 +185,11 @@ from bot.signals import (
 __all__ = [
     "ACTIONS",
     "CONDITION_KEYS",
+    "DEFAULT_DASHBOARD_TITLE",
     "DEFAULT_ON_FAILURE",
     "DEFAULT_VERIFY_COMMANDS",
     "FACTOR_LEVELS",
+    "MAX_DASHBOARD_TITLE",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_POLICY_BYTES",
@@ -193,6 +206,7 @@ __all__ = [
     "AgeBand",
     "ApplyPolicy",
     "Conditions",
+    "Dashboard",
     "Factors",
     "Flag",
     "MaintenanceThresholds",
@@ -241,8 +255,12 @@ FACTOR_LEVELS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 #: Keys a ``when:`` may test.
 CONDITION_KEYS: Final = (*FACTOR_LEVELS, "release-age", "only-fix")
-#: Top-level keys accepted and kept for later features, not used yet.
-RESERVED_KEYS: Final = ("templates", "limits", "dashboard")
+#: Top-level keys accepted and kept as plain data (checked where they are used).
+RESERVED_KEYS: Final = ("templates", "limits")
+#: The dependency dashboard's title when the policy does not name one.
+DEFAULT_DASHBOARD_TITLE: Final = "Dependency Dashboard"
+#: The longest dashboard title accepted (GitHub's limit is 256 characters).
+MAX_DASHBOARD_TITLE: Final = 200
 
 NewerGo = Literal["allow", "skip"]
 #: ``go-toolchain.newer-go``: what to do with a candidate whose go.mod needs a newer ``go``.
@@ -335,8 +353,10 @@ _TOP_KEYS: Final = (
     "go-toolchain",
     "verify",
     "schedule",
+    "dashboard",
 )
 _SCHEDULE_KEYS: Final = ("timezone", "windows")
+_DASHBOARD_KEYS: Final = ("enabled", "title", "labels")
 _GO_TOOLCHAIN_KEYS: Final = ("newer-go", "gotoolchain")
 _VERIFY_KEYS: Final = ("commands", "test", "timeout", "on-failure")
 _GO_TOOLCHAIN_NAME: Final = (
@@ -639,10 +659,21 @@ class ApplyPolicy:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """The ``dashboard`` section: whether ``gomodbot run`` keeps the repository's
+    dependency-dashboard issue (off by default), its title, and the labels it is opened
+    with."""
+
+    enabled: bool = False
+    title: str = DEFAULT_DASHBOARD_TITLE
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     """A validated policy: factors, ordered actions, rules, flags, teams, thresholds, how
-    changes are applied and verified (:class:`ApplyPolicy`), and when PRs may be opened
-    (``schedule``; None: any time)."""
+    changes are applied and verified (:class:`ApplyPolicy`), when PRs may be opened
+    (``schedule``; None: any time) and the dependency dashboard (``dashboard``)."""
 
     source: str
     factors: Factors
@@ -655,6 +686,7 @@ class Policy:
     reserved: Mapping[str, Any] = field(default_factory=dict)
     extends: str | None = None
     schedule: Schedule | None = None
+    dashboard: Dashboard = Dashboard()
 
     def expand_people(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """``names`` with each ``team:NAME`` replaced by that team's members, deduplicated."""
@@ -1043,6 +1075,7 @@ class _Partial:
     reserved: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, list[_Ref]] = field(default_factory=dict)
     schedule: Schedule | None = None
+    dashboard: dict[str, Any] = field(default_factory=dict)  # Dashboard field -> value
 
 
 def _parse_range(text: str) -> VersionRange | str:
@@ -1132,6 +1165,8 @@ class _FileParser:
             self.verify(top["verify"][1], part)
         if "schedule" in top:
             part.schedule = self.schedule(top["schedule"][1])
+        if "dashboard" in top:
+            self.dashboard(top["dashboard"][1], part)
         for key in RESERVED_KEYS:
             if key in top:
                 part.reserved[key] = _to_data(top[key][1])
@@ -1567,6 +1602,57 @@ class _FileParser:
                 ok = False
         return Schedule(timezone, tuple(crons)) if ok else None
 
+    # -- dashboard --------------------------------------------------------------------
+
+    def dashboard(self, node: yaml.Node, part: _Partial) -> None:
+        """``dashboard: true|false``, or a mapping of ``enabled``, ``title``, ``labels`` (a
+        mapping without ``enabled`` turns the dashboard on)."""
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag != _YAML_TAG + "bool":
+                self.w.error(
+                    node,
+                    "dashboard must be true, false or a mapping (enabled, title, labels), "
+                    f"not {_describe(node)}",
+                )
+                return
+            got = self.w.boolean(node, "dashboard")
+            if got is not None:
+                part.dashboard["enabled"] = got
+            return
+        entries = self.w.mapping(node, "dashboard", _DASHBOARD_KEYS)
+        if entries is None:
+            return
+        enabled: bool | None = True
+        if "enabled" in entries:
+            enabled = self.w.boolean(entries["enabled"][1], "dashboard.enabled")
+        if enabled is not None:
+            part.dashboard["enabled"] = enabled
+        if "title" in entries:
+            title_node = entries["title"][1]
+            title = self.w.string(title_node, "dashboard.title")
+            if title is not None:
+                title = title.strip()
+                if any(ord(c) < 32 or ord(c) == 127 for c in title):
+                    self.w.error(title_node, "dashboard.title must be one line of text")
+                elif len(title) > MAX_DASHBOARD_TITLE:
+                    self.w.error(
+                        title_node,
+                        f"dashboard.title is longer than {MAX_DASHBOARD_TITLE} characters",
+                    )
+                else:
+                    part.dashboard["title"] = title
+        if "labels" in entries:
+            labels_node = entries["labels"][1]
+            labels: list[str] = []
+            for value, item in self.w.strings(labels_node, "dashboard.labels") or ():
+                if "," in value or any(ord(c) < 32 for c in value):
+                    self.w.error(
+                        item, f"dashboard label {value!r}: no commas or control characters"
+                    )
+                elif value not in labels:
+                    labels.append(value)
+            part.dashboard["labels"] = tuple(labels)
+
     def inside(self, node: yaml.Node, column: int) -> _Pos:
         """Where the ``column``-th character (1-based) of a one-line scalar's value is in
         the file: exact for plain and simply quoted scalars, else the scalar's start."""
@@ -1755,6 +1841,7 @@ def _merge(base: _Partial, over: _Partial) -> _Partial:
     out.on_failure = {**base.on_failure, **over.on_failure}
     out.reserved = {**base.reserved, **over.reserved}
     out.schedule = over.schedule if over.schedule is not None else base.schedule
+    out.dashboard = {**base.dashboard, **over.dashboard}
     return out
 
 
@@ -1828,6 +1915,7 @@ def _finish(part: _Partial, problems: list[Problem]) -> Policy:
         reserved=dict(part.reserved),
         extends=part.extends,
         schedule=part.schedule,
+        dashboard=Dashboard(**part.dashboard),
     )
 
 
@@ -2240,6 +2328,36 @@ def policy_schema() -> dict[str, Any]:
                     },
                 },
             },
-            **{key: {"description": "Reserved: accepted, not used yet."} for key in RESERVED_KEYS},
+            "dashboard": {
+                "description": "The dependency-dashboard issue gomodbot run keeps up to date: "
+                "true/false, or a mapping (a mapping without enabled turns it on).",
+                "oneOf": [
+                    {"type": "boolean"},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "title": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": MAX_DASHBOARD_TITLE,
+                                "pattern": r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$",
+                                "description": f"The issue's title (default "
+                                f"{DEFAULT_DASHBOARD_TITLE!r}).",
+                            },
+                            "labels": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": r"^[^,\x00-\x1f]+$"},
+                                "description": "Labels the issue is opened with.",
+                            },
+                        },
+                    },
+                ],
+            },
+            **{
+                key: {"description": "Accepted as plain data; checked where it is used."}
+                for key in RESERVED_KEYS
+            },
         },
     }

@@ -500,7 +500,7 @@ BAD = [
             1,
             "unknown key 'frobnicate' in the policy; expected one of: version, extends, "
             "factors, actions, rules, flags, teams, maintenance, tidy, vendor, go-toolchain, "
-            "verify, schedule",
+            "verify, schedule, dashboard",
         ),
         id="unknown-top-key-no-suggestion",
     ),
