@@ -371,6 +371,9 @@ class GoRunner:
     any ``-mod=`` replaced by the call's mode), ``GOTOOLCHAIN`` (``local`` unless the policy
     allows switching), ``GOWORK`` (``off`` or the go.work file the call works in) and
     ``GIT_TERMINAL_PROMPT=0`` (a private VCS fails instead of waiting for a password).
+    ``limiter`` (a context manager such as a ``threading.BoundedSemaphore`` shared by
+    several runners) is held around each call: a scheduler bounds the go subprocesses of
+    every repository it runs at once.
     """
 
     go_bin: str
@@ -379,6 +382,9 @@ class GoRunner:
     gotoolchain: str = "local"
     timeout: float = DEFAULT_TIMEOUT
     redact: Redactor | None = field(default=None, repr=False, compare=False)
+    limiter: contextlib.AbstractContextManager[Any] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def from_settings(
@@ -388,6 +394,7 @@ class GoRunner:
         go_bin: str | None = None,
         gotoolchain: str = "local",
         timeout: float = DEFAULT_TIMEOUT,
+        limiter: contextlib.AbstractContextManager[Any] | None = None,
     ) -> GoRunner:
         """A runner for ``settings`` (its go binary unless ``go_bin`` is given)."""
         binary = go_bin or settings.go_bin
@@ -400,6 +407,7 @@ class GoRunner:
             gotoolchain,
             timeout,
             settings.redact,
+            limiter,
         )
 
     def env(
@@ -426,16 +434,17 @@ class GoRunner:
         timeout: float | None = None,
         check: bool = True,
     ) -> GoResult:
-        """:func:`run_go` with this runner's environment."""
-        return run_go(
-            self.go_bin,
-            args,
-            env=self.env(gowork=gowork, mod=mod),
-            cwd=cwd,
-            timeout=self.timeout if timeout is None else timeout,
-            check=check,
-            redact=self.redact,
-        )
+        """:func:`run_go` with this runner's environment (holding the ``limiter``)."""
+        with self.limiter if self.limiter is not None else contextlib.nullcontext():
+            return run_go(
+                self.go_bin,
+                args,
+                env=self.env(gowork=gowork, mod=mod),
+                cwd=cwd,
+                timeout=self.timeout if timeout is None else timeout,
+                check=check,
+                redact=self.redact,
+            )
 
     def version(self, cwd: str | os.PathLike[str]) -> str:
         """The local toolchain's Go version (``1.27.3``)."""
