@@ -11,7 +11,8 @@ environment wins, then the user's go env file, then ``$GOROOT/go.env``, then Go'
 default. Credentials (netrc passwords, URL userinfo) never appear in a ``repr`` or in a
 message: use :meth:`GoSettings.redact` on any text that may carry them.
 
-It also reads gomodbot's own settings (:class:`RunSettings`), the vulnerability database
+It also reads gomodbot's own settings (:class:`RunSettings`, and the runner's
+:class:`RunnerEnvironment`), the vulnerability database
 (:class:`VulnSettings`) and the forges (:class:`ForgeSettings`: tokens, token files, API
 URLs, GitHub App credentials, GitLab CI variables, rate-limit bounds) and the notification
 webhook (:class:`WebhookSettings`); tokens and webhook URLs never appear in a ``repr``.
@@ -589,6 +590,58 @@ def load_run_settings(environ: Mapping[str, str] | None = None) -> RunSettings:
         Path(summary) if summary else None,
         env.get("GOMODBOT_GIT_AUTHOR", ""),
         env.get("GOMODBOT_SIGNOFF", "").strip().lower() in ("1", "true", "yes"),
+    )
+
+
+#: The variables of the runner configuration (:mod:`bot.runconfig` says what each means;
+#: they win over the configuration file, command-line flags over them).
+RUNNER_VARIABLES: tuple[str, ...] = (
+    "GOMODBOT_CONFIG",
+    "GOMODBOT_PLATFORM",
+    "GOMODBOT_ENDPOINT",
+    "GOMODBOT_REPOSITORIES",
+    "GOMODBOT_DEFAULT_POLICY",
+    "GOMODBOT_CACHE_DIR",
+    "GOMODBOT_CONCURRENCY",
+    "GOMODBOT_GO_CONCURRENCY",
+    "GOMODBOT_DRY_RUN",
+    "GOMODBOT_GIT_AUTHOR",
+    "GOMODBOT_BASE",
+    "GOMODBOT_MAX_OPEN",
+    "GOMODBOT_MAX_NEW",
+    "GOMODBOT_REPORT_JSON",
+    "GOMODBOT_REPORT_MARKDOWN",
+    "GOMODBOT_REPORT_INVENTORY",
+    "GOMODBOT_WEBHOOK_FORMAT",
+    "GOMODBOT_SHARD",
+)
+
+
+@dataclass(frozen=True)
+class RunnerEnvironment:
+    """What the runner (``gomodbot run --config``) reads from the environment: ``values``,
+    the :data:`RUNNER_VARIABLES` that are set (non-empty); ``github_actions``:
+    ``GITHUB_ACTIONS=true`` (print workflow-command annotations); ``gitlab_ci``:
+    ``GITLAB_CI=true``; ``step_summary``: ``GITHUB_STEP_SUMMARY``. No secret is among
+    them: tokens stay in :class:`ForgeSettings`, the webhook URL in :class:`WebhookSettings`.
+    """
+
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    github_actions: bool = False
+    gitlab_ci: bool = False
+    step_summary: Path | None = None
+
+
+def load_runner_environment(environ: Mapping[str, str] | None = None) -> RunnerEnvironment:
+    """Read :class:`RunnerEnvironment` from ``environ`` (default: ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    values = {name: env[name] for name in RUNNER_VARIABLES if env.get(name, "").strip()}
+    summary = env.get("GITHUB_STEP_SUMMARY", "")
+    return RunnerEnvironment(
+        MappingProxyType(values),
+        env.get("GITHUB_ACTIONS", "").strip().lower() == "true",
+        env.get("GITLAB_CI", "").strip().lower() == "true",
+        Path(summary) if summary else None,
     )
 
 
