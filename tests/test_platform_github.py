@@ -328,6 +328,21 @@ def test_dashboard_issue(github_emulator: GitHubEmulator, app: RepoHandle) -> No
     )
 
 
+def test_issue_found_by_marker_whatever_its_title(
+    github_emulator: GitHubEmulator, app: RepoHandle
+) -> None:
+    gh = platform(github_emulator)
+    marker = "<!-- gomodbot:dashboard -->"
+    app.create_issue("Deps", f"copied {marker}", author="alice")  # not the bot's
+    assert gh.find_issue("Dependency Dashboard", marker=marker) is None
+    plain = gh.create_issue("Dependency Dashboard", "no marker")
+    assert gh.find_issue("Dependency Dashboard", marker=marker) is None
+    made = gh.create_issue("Dependency Dashboard", f"- lib\n{marker}")
+    renamed = gh.update_issue(made.number, title="Our deps")
+    assert gh.find_issue("Dependency Dashboard", marker=marker) == renamed
+    assert gh.find_issue("Dependency Dashboard") == plain  # without a marker: the title
+
+
 # ---------------------------------------------------------------------------------------
 # Other repositories: maintenance status, release notes, compare URLs, listing
 # ---------------------------------------------------------------------------------------

@@ -278,6 +278,24 @@ def test_dashboard_issue(gitlab_emulator: GitLabEmulator, app: ProjectHandle) ->
     assert searches and all(r.query.get("author_username") == ("gomodbot",) for r in searches)
 
 
+def test_issue_found_by_marker_whatever_its_title(
+    gitlab_emulator: GitLabEmulator, app: ProjectHandle
+) -> None:
+    gl = platform(gitlab_emulator)
+    marker = "<!-- gomodbot:dashboard -->"
+    app.create_issue("Deps", f"copied {marker}", author="alice")  # not the bot's
+    assert gl.find_issue("Dependency Dashboard", marker=marker) is None
+    plain = gl.create_issue("Dependency Dashboard", "no marker")
+    assert gl.find_issue("Dependency Dashboard", marker=marker) is None
+    made = gl.create_issue("Dependency Dashboard", f"- lib\n{marker}")
+    renamed = gl.update_issue(made.number, title="Our deps")
+    assert gl.find_issue("Dependency Dashboard", marker=marker) == renamed
+    assert gl.find_issue("Dependency Dashboard") == plain  # without a marker: the title
+    searched = gitlab_emulator.find("GET", "*/issues")[-2]
+    assert searched.query.get("search") == (marker,)
+    assert searched.query.get("in") == ("description",)
+
+
 # ---------------------------------------------------------------------------------------
 # Other projects
 # ---------------------------------------------------------------------------------------

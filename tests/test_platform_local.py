@@ -141,6 +141,17 @@ def test_issues_and_unknowns(checkout: Path, tmp_path: Path) -> None:
     assert local.list_repos("acme") == []
 
 
+def test_issue_found_by_marker_whatever_its_title(checkout: Path, tmp_path: Path) -> None:
+    local = LocalPlatform(checkout, tmp_path / "out")
+    marker = "<!-- gomodbot:dashboard -->"
+    plain = local.create_issue("Dependency Dashboard", "no marker")
+    assert local.find_issue("Dependency Dashboard", marker=marker) is None
+    made = local.create_issue("Dependency Dashboard", f"- lib\n{marker}")
+    renamed = local.update_issue(made.number, title="Our deps")
+    assert local.find_issue("x", marker=marker) == renamed
+    assert local.find_issue("Dependency Dashboard") == plain
+
+
 def test_corrupt_state_is_reported(checkout: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

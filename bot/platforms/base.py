@@ -182,8 +182,11 @@ class Platform(Protocol):
         """Merge automatically once checks pass (GitHub auto-merge, GitLab MWPS)."""
         ...
 
-    def find_issue(self, title: str) -> IssueRef | None:
-        """The issue with exactly this title (open ones first, then the newest)."""
+    def find_issue(self, title: str, *, marker: str | None = None) -> IssueRef | None:
+        """The issue with exactly this title (open ones first, then the newest); with
+        ``marker``, the issue whose body contains ``marker`` instead, whatever its title
+        (so an issue people renamed is found again). Only issues the bot's account opened
+        are looked at when the forge can tell who that is."""
         ...
 
     def create_issue(self, title: str, body: str, labels: Sequence[str] = ()) -> IssueRef:

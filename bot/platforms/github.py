@@ -457,7 +457,7 @@ class GitHubPlatform:
         self._login = login
         return login
 
-    def find_issue(self, title: str) -> IssueRef | None:
+    def find_issue(self, title: str, *, marker: str | None = None) -> IssueRef | None:
         me = self._me()
         with self._call("GET", self._issues_path()):
             repo = self._repo()
@@ -470,7 +470,8 @@ class GitHubPlatform:
             matches = [
                 self._issue_ref(issue)
                 for issue in found
-                if "/pull/" not in (issue.html_url or "") and issue.title == title
+                if "/pull/" not in (issue.html_url or "")
+                and (marker in (issue.body or "") if marker is not None else issue.title == title)
             ]
         open_ones = [m for m in matches if m.state == "open"]
         best = open_ones or matches

@@ -426,15 +426,21 @@ class GitLabPlatform:
                 self._login = None
         return self._login if isinstance(self._login, str) else None
 
-    def find_issue(self, title: str) -> IssueRef | None:
+    def find_issue(self, title: str, *, marker: str | None = None) -> IssueRef | None:
         query: dict[str, Any] = {"search": title, "in": "title", "order_by": "created_at"}
+        if marker is not None:
+            query.update(search=marker, **{"in": "description"})
         me = self._me()
         if me:
             query["author_username"] = me
         found = [
             self._issue_ref(i)
             for i in self._list(self._issue_path(), **query)
-            if i.get("title") == title
+            if (
+                marker in str(i.get("description") or "")
+                if marker is not None
+                else i.get("title") == title
+            )
         ]
         best = [i for i in found if i.state == "open"] or found
         return best[0] if best else None

@@ -322,9 +322,13 @@ class LocalPlatform:
             record["file"], _front_matter(fields) + "\n" + record["body"].rstrip("\n") + "\n"
         )
 
-    def find_issue(self, title: str) -> IssueRef | None:
+    def find_issue(self, title: str, *, marker: str | None = None) -> IssueRef | None:
         records = sorted(
-            (r for r in self._load()["issues"].values() if r["title"] == title),
+            (
+                r
+                for r in self._load()["issues"].values()
+                if (marker in r["body"] if marker is not None else r["title"] == title)
+            ),
             key=lambda r: (r["state"] != "open", -int(r["number"])),
         )
         return self._issue_ref(records[0]) if records else None
