@@ -49,7 +49,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,6 +82,8 @@ from bot.signals import CandidateSignals
 from bot.toolchain import GoRunner
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.plan import ProgressFn
     from bot.platforms import PlatformKind
     from bot.settings import ForgeSettings, GoSettings, RunSettings, VulnSettings
@@ -130,7 +132,9 @@ class RunOptions:
     """How a run behaves. ``max_open``: open bot PRs allowed in the repository;
     ``max_new``: new PRs per run (None: the policy's ``limits:``, else no limit);
     ``rebase``: ``conflicted`` re-applies a PR only when the base moved and the branch
-    conflicts, ``always`` whenever the base moved."""
+    conflicts, ``always`` whenever the base moved. ``schedule_at``: the instant at which
+    the policy's ``schedule`` is checked (None: not checked); outside its windows the run
+    is a dry run, and the report says so (``waiting``, ``next_open``)."""
 
     dry_run: bool = False
     identity: Identity = DEFAULT_IDENTITY
@@ -139,6 +143,7 @@ class RunOptions:
     max_new: int | None = None
     rebase: Literal["conflicted", "always"] = "conflicted"
     branch_prefix: str = "gomodbot/"
+    schedule_at: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: RunSettings, **overrides: Any) -> RunOptions:
@@ -164,7 +169,9 @@ class PrOutcome:
 
 @dataclass(frozen=True)
 class RunReport:
-    """A run over one repository: the plan, and what happened to each change."""
+    """A run over one repository: the plan, and what happened to each change. ``waiting``:
+    the policy's schedule was closed (the run was a dry run); ``next_open``: when it opens
+    next (None: not within a year, or not waiting)."""
 
     repo: str
     platform: str
@@ -173,6 +180,8 @@ class RunReport:
     outcomes: tuple[PrOutcome, ...]
     errors: tuple[str, ...] = ()
     dry_run: bool = False
+    waiting: bool = False
+    next_open: datetime | None = None
 
     def count(self, outcome: OutcomeKind) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -793,7 +802,9 @@ class PipelineSettings:
     :meth:`load`) and shared by every repository of a schedule: the Go settings
     (GOPROXY, the go command's environment), the forges' (tokens, URLs), the
     vulnerability database's, and how the lookup stage caches and paces itself
-    (``cache``: use the proxy cache in ``cache_dir``, default the user cache directory)."""
+    (``cache``: use the proxy cache in ``cache_dir``, default the user cache directory).
+    ``go_limit`` (a shared semaphore) is held around every go subprocess of the run stage
+    (:class:`bot.toolchain.GoRunner`'s ``limiter``)."""
 
     go: GoSettings
     forge: ForgeSettings
@@ -803,6 +814,9 @@ class PipelineSettings:
     cache_ttl: float = 3600.0
     concurrency: int = 32
     direct_only: bool = False
+    go_limit: contextlib.AbstractContextManager[Any] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def load(
@@ -1000,12 +1014,15 @@ def run_repository(
     policy_file: Path | None = None,
     workdir: Path | None = None,
     reporter: Reporter | None = None,
+    default_policy: Path | None = None,
 ) -> RunReport:
     """The whole pipeline for one repository: check it out (a fresh clone from the forge,
     in ``workdir`` when given -- it must be empty -- else in a temporary directory that is
     removed; or the local checkout ``target.path``), read its policy (or
-    ``policy_file``), plan it, and :class:`Runner` the plan. Limits not set in
-    ``options`` come from the policy's ``limits:``.
+    ``policy_file``; ``default_policy`` when the repository has none), plan it, and
+    :class:`Runner` the plan. Limits not set in ``options`` come from the policy's
+    ``limits:``. With ``options.schedule_at``, a policy whose ``schedule`` is closed then
+    makes the run a dry run (``waiting`` in the report).
 
     Raises :class:`BotError` for run-level problems only (bad configuration or policy, a
     forge or repository that cannot be reached); what happened to each change is in the
@@ -1017,9 +1034,21 @@ def run_repository(
     options = options or RunOptions()
     reporter = reporter or Reporter()
     with _checkout(target, settings, workdir) as (ws, platform, base, keep):
+        if default_policy is not None and policy_file is None:
+            policy_file = default_policy if policies.find_policy(ws.root) is None else None
         policy = (
             policies.load_policy_file(policy_file) if policy_file else policies.load_policy(ws.root)
         )
+        waiting, next_open = False, None
+        at, schedule = options.schedule_at, policy.schedule
+        if at is not None and schedule is not None and not schedule.is_open(at):
+            waiting, next_open = True, schedule.next_open(at)
+            options = replace(options, dry_run=True)
+            when = next_open.isoformat() if next_open else "not within a year"
+            (reporter.notice or log.info)(
+                f"outside the policy's schedule ({schedule.describe()}): a dry run; "
+                f"next open: {when}"
+            )
         limits = policy_limits(policy, ws.root)
         options = replace(
             options,
@@ -1035,7 +1064,9 @@ def run_repository(
         runner = Runner(
             platform=platform,
             workspace=ws,
-            go=GoRunner.from_settings(settings.go, gotoolchain=policy.apply.gotoolchain),
+            go=GoRunner.from_settings(
+                settings.go, gotoolchain=policy.apply.gotoolchain, limiter=settings.go_limit
+            ),
             policy=policy,
             renderer=renderer,
             base=base,
@@ -1044,4 +1075,5 @@ def run_repository(
             keep=keep,
             notes=_notes_for(platform, target.platform, settings.forge),
         )
-        return runner.run(plan)
+        report = runner.run(plan)
+        return replace(report, waiting=True, next_open=next_open) if waiting else report
