@@ -84,6 +84,7 @@ from bot.toolchain import GoRunner
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from bot.dashboard import DashboardOutcome
     from bot.plan import ProgressFn
     from bot.platforms import PlatformKind
     from bot.settings import ForgeSettings, GoSettings, RunSettings, VulnSettings
@@ -171,7 +172,8 @@ class PrOutcome:
 class RunReport:
     """A run over one repository: the plan, and what happened to each change. ``waiting``:
     the policy's schedule was closed (the run was a dry run); ``next_open``: when it opens
-    next (None: not within a year, or not waiting)."""
+    next (None: not within a year, or not waiting). ``dashboard``: what happened to the
+    dependency-dashboard issue (None: the policy has none, or a dry run)."""
 
     repo: str
     platform: str
@@ -182,6 +184,7 @@ class RunReport:
     dry_run: bool = False
     waiting: bool = False
     next_open: datetime | None = None
+    dashboard: DashboardOutcome | None = None
 
     def count(self, outcome: OutcomeKind) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -1022,7 +1025,9 @@ def run_repository(
     ``policy_file``; ``default_policy`` when the repository has none), plan it, and
     :class:`Runner` the plan. Limits not set in ``options`` come from the policy's
     ``limits:``. With ``options.schedule_at``, a policy whose ``schedule`` is closed then
-    makes the run a dry run (``waiting`` in the report).
+    makes the run a dry run (``waiting`` in the report). Last, when the policy turns on
+    its ``dashboard``, the dependency-dashboard issue is kept up to date
+    (:func:`bot.dashboard.with_dashboard`; not in a dry run that was asked for).
 
     Raises :class:`BotError` for run-level problems only (bad configuration or policy, a
     forge or repository that cannot be reached); what happened to each change is in the
@@ -1032,6 +1037,7 @@ def run_repository(
     from bot.render import template_overrides
 
     options = options or RunOptions()
+    asked_dry_run = options.dry_run  # a run outside the schedule still keeps the dashboard
     reporter = reporter or Reporter()
     with _checkout(target, settings, workdir) as (ws, platform, base, keep):
         if default_policy is not None and policy_file is None:
@@ -1076,4 +1082,10 @@ def run_repository(
             notes=_notes_for(platform, target.platform, settings.forge),
         )
         report = runner.run(plan)
-        return replace(report, waiting=True, next_open=next_open) if waiting else report
+        report = replace(report, waiting=True, next_open=next_open) if waiting else report
+        # The dependency dashboard (bot.dashboard), when the policy keeps one.
+        if policy.dashboard.enabled and not asked_dry_run:
+            from bot.dashboard import with_dashboard
+
+            report = with_dashboard(platform, report, policy)
+        return report
