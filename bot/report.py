@@ -398,6 +398,28 @@ def _run_outcomes(report: RunReport) -> list[dict[str, Any]]:
     ]
 
 
+def _dashboard_json(report: RunReport) -> dict[str, Any] | None:
+    """The dependency-dashboard issue's outcome (None: no dashboard in this run)."""
+    d = report.dashboard
+    if d is None:
+        return None
+    return {
+        "outcome": d.outcome,
+        "number": d.number,
+        "url": d.url,
+        "title": d.title,
+        "reason": d.reason,
+    }
+
+
+def _dashboard_line(report: RunReport) -> str | None:
+    """``dependency dashboard: #5 updated`` (a failure is among the run's errors)."""
+    d = report.dashboard
+    if d is None or d.outcome == "failed":
+        return None
+    return f"dependency dashboard: #{d.number} {d.outcome}"
+
+
 def run_json(report: RunReport) -> str:
     """The ``gomodbot run --json`` document: the outcomes, and the plan behind them."""
     plan = json.loads(plan_json(report.plan))
@@ -410,6 +432,7 @@ def run_json(report: RunReport) -> str:
         "counts": {k: report.count(k) for k in _RUN_KINDS if report.count(k)},
         "outcomes": _run_outcomes(report),
         "errors": list(report.errors),
+        "dashboard": _dashboard_json(report),
         "plan": plan,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -462,6 +485,9 @@ def print_run(report: RunReport, console: Console) -> None:
         console.file.write("\n".join(lines) + "\n")
     for err in report.errors:
         console.print(Text(f"error: {err}", style="red"))
+    dashboard = _dashboard_line(report)
+    if dashboard:
+        console.print(Text(dashboard))
     console.print(Text(run_summary_line(report)))
 
 
@@ -477,4 +503,7 @@ def run_markdown(report: RunReport) -> str:
         out.append("")
     for err in report.errors:
         out += [f"Error: {md_escape(err)}", ""]
+    dashboard = _dashboard_line(report)
+    if dashboard:
+        out += [md_escape(dashboard), ""]
     return "\n".join(out) + "\n" + plan_markdown(report.plan)
