@@ -190,7 +190,10 @@ def _outcome_line(o: PrOutcome, forge: str, section: str, waiting: bool) -> str:
         why = "waits for the schedule" if waiting else "dry run"
         line += f": would {what} ({why})"
     elif section != "pending" and o.reason:
-        line += f": {_text(o.reason)}"
+        reason = o.reason
+        for u in o.upgrades:  # "module v1 -> v2: go get failed": the upgrade is shown already
+            reason = reason.removeprefix(f"{u}: ")
+        line += f": {_text(reason)}"
     return f"- {line}"
 
 
@@ -403,11 +406,10 @@ def build_dashboard(report: RunReport, *, policy: Policy | None = None) -> str:
     sections["failed"] += [f"- {_text(err)}" for err in report.errors]
     vulnerable = _vulnerable(report)
 
-    counts = ", ".join(
-        f"{len(items)} {name}" for name, items in sections.items() if name != "waiting"
-    )
-    waits = len(sections["waiting"]) - (1 if schedule else 0)
-    summary = f"{counts}, {waits} waiting, {len(vulnerable)} vulnerable"
+    counts = {name: len(items) for name, items in sections.items()}
+    counts["waiting"] -= 1 if schedule else 0  # the schedule's line is no upgrade
+    counts["vulnerable"] = len(vulnerable)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     forge_word = "merge requests" if report.platform == "gitlab" else "pull requests"
     lines = [
         f"gomodbot keeps this issue up to date on every run: the upgrades of the Go modules "
