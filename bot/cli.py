@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from bot.plan import PlanReport, ProgressFn
     from bot.platforms import PlatformKind
     from bot.policy import Policy
-    from bot.settings import ForgeSettings
+    from bot.runconfig import RunnerConfig
+    from bot.scheduler import FleetReport
+    from bot.settings import ForgeSettings, RunnerEnvironment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -284,8 +286,19 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The whole pipeline for one repository (:func:`bot.pipeline.run_repository`): clone or
-    open it, plan, decide, apply, verify, and open, update or close its PRs."""
+    open it, plan, decide, apply, verify, and open, update or close its PRs. With a runner
+    configuration (``--config FILE`` or ``GOMODBOT_CONFIG``): :func:`cmd_run_config`."""
     from bot import report, settings
+
+    if args.config or settings.load_runner_environment().values.get("GOMODBOT_CONFIG"):
+        return cmd_run_config(args)
+    given = [flag for flag, dest in _RUNNER_FLAGS if getattr(args, dest) not in (None, False)]
+    if given:
+        raise UsageError(f"{given[0]} needs a runner configuration (--config FILE)")
+    if args.repo and len(args.repo) > 1:
+        raise UsageError("--repo more than once needs a runner configuration (--config FILE)")
+    args.repo = args.repo[0] if args.repo else None
+
     from bot.pipeline import Reporter, RunOptions, Target, run_repository
 
     run_settings = settings.load_run_settings()
@@ -330,6 +343,156 @@ def cmd_run(args: argparse.Namespace) -> int:
         with Path(summary).open("a", encoding="utf-8") as fh:
             fh.write(report.run_markdown(result))
     return EXIT_FAILURES if result.failed else EXIT_OK
+
+
+#: The flags of ``run`` that only a runner configuration reads (flag, argparse dest).
+_RUNNER_FLAGS: tuple[tuple[str, str], ...] = (
+    ("--shard", "shard"),
+    ("--endpoint", "endpoint"),
+    ("--default-policy", "default_policy"),
+    ("--jobs", "jobs"),
+    ("--go-jobs", "go_jobs"),
+    ("--git-author", "git_author"),
+    ("--report-json", "report_json"),
+    ("--report-markdown", "report_markdown"),
+    ("--report-inventory", "report_inventory"),
+)
+
+
+def cmd_run_config(args: argparse.Namespace) -> int:
+    """Every repository of a runner configuration (:mod:`bot.runconfig`), through the
+    scheduler (:func:`bot.scheduler.run_fleet`): then one notification, the reports
+    (``--json`` on stdout; the files the configuration names; the Markdown summary to
+    ``GITHUB_STEP_SUMMARY`` too) and, in GitHub Actions, annotations. Exit status 0 when
+    every repository ran, 1 when some failed (2, as always, for configuration errors)."""
+    from dataclasses import replace
+
+    from bot import fleet, runconfig, scheduler, settings
+
+    if args.path is not None:
+        raise UsageError("a runner configuration names its repositories: no PATH with --config")
+    if args.policy:
+        raise UsageError(
+            "--policy would replace every repository's policy; with --config, "
+            "--default-policy FILE applies to the repositories without one"
+        )
+    if args.out:
+        raise UsageError("--out is for the local platform: not with --config")
+    env = settings.load_runner_environment()
+    flags = {flag: getattr(args, dest) for flag, dest in _RUNNER_FLAGS}
+    flags.update(
+        {
+            "--platform": args.platform,
+            "--repo": args.repo,
+            "--cache-dir": args.cache_dir,
+            "--dry-run": args.dry_run,
+            "--base": args.base,
+            "--max-open": args.max_open,
+            "--max-new": args.max_new,
+        }
+    )
+    config = runconfig.load_runner_config(Path(args.config) if args.config else None, env, flags)
+    pipeline_settings = _pipeline_settings(args)
+    pipeline_settings = replace(
+        pipeline_settings, forge=config.forge_settings(pipeline_settings.forge)
+    )
+    webhook = config.webhook_settings(settings.load_webhook_settings())
+    options = scheduler.run_options(config, settings.load_run_settings(), rebase=args.rebase)
+    result = scheduler.run_fleet(
+        config,
+        pipeline_settings,
+        options,
+        workdir=Path(args.workdir) if args.workdir else None,
+        say=_notice,
+    )
+    result = scheduler.notify_after(result, webhook)
+    if result.notification is not None:
+        _notice(str(result.notification))
+    out = sys.stderr if args.json else sys.stdout
+    if env.github_actions:
+        for line in fleet.workflow_commands(result):
+            print(line, file=out, flush=True)
+    if args.json:
+        sys.stdout.write(fleet.fleet_json(result))
+    else:
+        for res in result.results:
+            print(f"{res.status}: {fleet.repo_summary_line(res)}")
+    _notice(fleet.fleet_summary_line(result))
+    written = _write_reports(result, config, env)
+    return EXIT_FAILURES if result.failed or not written else EXIT_OK
+
+
+def _write_reports(result: FleetReport, config: RunnerConfig, env: RunnerEnvironment) -> bool:
+    """Write the reports the configuration asks for (and the step summary); False when one
+    could not be written (each is reported)."""
+    from bot import fleet
+
+    markdown = fleet.fleet_markdown(result)
+    files: list[tuple[Path, str, str]] = []
+    if env.step_summary is not None:
+        files.append((env.step_summary, markdown, "a"))
+    if config.reports.markdown is not None:
+        files.append((config.reports.markdown, markdown, "w"))
+    if config.reports.json is not None:
+        files.append((config.reports.json, fleet.fleet_json(result), "w"))
+    if config.reports.inventory is not None:
+        files.append((config.reports.inventory, fleet.inventory_json(result.reports), "w"))
+    ok = True
+    for path, text, mode in files:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open(mode, encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _notice(f"{path}: cannot write: {exc.strerror or exc}")
+            ok = False
+    return ok
+
+
+def cmd_report_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of ``run --config --json``'s report (or of the inventory)."""
+    import json
+
+    from bot.fleet import fleet_schema
+
+    schema = fleet_schema()
+    if args.inventory:
+        inventory = schema["$defs"]["inventory"]
+        schema = {"$schema": schema["$schema"], "title": "gomodbot.inventory/1", **inventory}
+    print(json.dumps(schema, indent=2))
+    return EXIT_OK
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    """The organisation inventory of a run's report: every module (or MODULE's impact:
+    which repository requires which version, behind or vulnerable)."""
+    import difflib
+    import json
+
+    from bot.fleet import FLEET_SCHEMA, INVENTORY_SCHEMA, inventory_markdown
+
+    path = Path(args.source)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read a JSON report: {exc}") from None
+    if isinstance(doc, dict) and doc.get("schema") == FLEET_SCHEMA:
+        doc = doc.get("inventory")
+    if not isinstance(doc, dict) or doc.get("schema") != INVENTORY_SCHEMA:
+        raise InputError(f"{path}: not a {FLEET_SCHEMA} or {INVENTORY_SCHEMA} report")
+    modules = {m.get("module"): m for m in doc.get("modules", []) if isinstance(m, dict)}
+    if args.module is not None and args.module not in modules:
+        names = [str(m) for m in modules]
+        close = difflib.get_close_matches(args.module, names, n=3, cutoff=0.6)
+        close += [m for m in names if m.startswith(args.module + "/")][:3]
+        hint = f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+        raise InputError(f"{args.module}: no repository in {path} requires it{hint}")
+    if args.json:
+        shown = modules[args.module] if args.module is not None else doc
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(inventory_markdown(doc, module=args.module))
+    return EXIT_OK
 
 
 def _default_platform(args: argparse.Namespace, forge: ForgeSettings) -> PlatformKind:
@@ -399,7 +562,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="the whole pipeline for one repository: open/update PRs")
     p.add_argument("path", nargs="?", default=None, help="a local checkout (default: .)")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="clone this repository from the forge")
+    p.add_argument(
+        "--repo",
+        metavar="OWNER/NAME",
+        action="append",
+        help="clone this repository from the forge (with --config: run these, repeatable)",
+    )
     p.add_argument("--platform", choices=("github", "gitlab", "local"), help="default: detected")
     p.add_argument("--base", metavar="BRANCH", help="the branch PRs target (default: the repo's)")
     p.add_argument("--dry-run", action="store_true", help="plan and apply, but push nothing")
@@ -414,8 +582,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workdir", metavar="DIR", help="clone --repo into DIR (kept; must be empty)")
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    runner = p.add_argument_group("many repositories (a runner configuration)")
+    runner.add_argument("--config", metavar="FILE", help="the runner configuration (YAML)")
+    runner.add_argument("--shard", metavar="K/N", help="run shard K of N (1-based)")
+    runner.add_argument("--endpoint", metavar="URL", help="the GitHub API URL / GitLab URL")
+    runner.add_argument("--default-policy", metavar="FILE", help="for repos without a policy")
+    runner.add_argument("--jobs", type=int, metavar="N", help="repositories at once")
+    runner.add_argument("--go-jobs", type=int, metavar="N", help="go subprocesses at once")
+    runner.add_argument("--git-author", metavar="'NAME <EMAIL>'", help="the commits' author")
+    runner.add_argument("--report-json", metavar="FILE", help="write the JSON report")
+    runner.add_argument("--report-markdown", metavar="FILE", help="write the Markdown summary")
+    runner.add_argument("--report-inventory", metavar="FILE", help="write the inventory")
     _lookup_options(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report-schema", help="print the JSON Schema of run --config's report")
+    p.add_argument("--inventory", action="store_true", help="the inventory's schema instead")
+    p.set_defaults(func=cmd_report_schema)
+
+    p = sub.add_parser(
+        "inventory", help="which repositories use which version of a module (from a report)"
+    )
+    p.add_argument("module", nargs="?", help="one module: its impact across the repositories")
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        required=True,
+        help="a run --config JSON report, or its inventory file",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.set_defaults(func=cmd_inventory)
 
     p = sub.add_parser("explain", help="explain the decision for every candidate of MODULE")
     p.add_argument("module", help="a module path as required in go.mod")
