@@ -299,6 +299,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--repo more than once needs a runner configuration (--config FILE)")
     args.repo = args.repo[0] if args.repo else None
 
+    from datetime import UTC, datetime
+
     from bot.pipeline import Reporter, RunOptions, Target, run_repository
 
     run_settings = settings.load_run_settings()
@@ -325,6 +327,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             max_open=args.max_open,
             max_new=args.max_new,
             rebase=args.rebase,
+            schedule_at=datetime.now(UTC),  # outside the policy's schedule: a dry run
         )
     except ValueError as exc:
         raise ConfigError(f"GOMODBOT_GIT_AUTHOR: {exc}") from None
