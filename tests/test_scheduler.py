@@ -664,6 +664,17 @@ def test_outside_its_window_nothing_is_opened_but_the_plan_is_reported(world: Wo
 
 
 @pytest.mark.go
+def test_a_single_run_honours_the_schedule_too(world: World) -> None:
+    env = {k: v for k, v in world.env.items() if k != "GOMODBOT_WEBHOOK_URL"}
+    env["GITHUB_STEP_SUMMARY"] = str(world.root / "single-summary.md")
+    single = run_cli(["run", "--repo", "acme/later", "--platform", "github", "--json"], env)
+    assert single.code == 0, single
+    assert set(single.kinds().values()) == {"would-open"}
+    assert "outside the policy's schedule (* " in single.stderr
+    assert world.repos["acme/later"].prs() == []
+
+
+@pytest.mark.go
 def test_the_reports_are_written_and_validate(world: World) -> None:
     doc = world.run.report
     validate(doc)
