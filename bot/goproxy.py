@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import email.utils
-import ipaddress
 import json
 import logging
 import random
@@ -44,7 +42,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal, TypeVar
@@ -54,7 +51,7 @@ from urllib.request import url2pathname
 import certifi
 import httpx
 
-from bot import http11, modpath, semver, toolchain
+from bot import http11, httpretry, modpath, semver, toolchain
 from bot.cache import Cache
 from bot.errors import (
     ModuleLookupError,
@@ -206,54 +203,9 @@ def _is_canonical(version: str) -> bool:
     return semver.is_valid(version) and modpath.canonical_version(version) == version
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, (parts.hostname or ""), parts.port
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _text_detail(headers: Mapping[str, str], body: bytes) -> str:
-    """The first lines of a plain-text error body, as Go shows "server response"."""
-    if not headers.get("content-type", "text/plain").lower().startswith("text/plain"):
-        return ""
-    text = body[:2048].decode("utf-8", "replace").strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()][:4]
-    return " | ".join(lines)[:500]
-
-
-def _status_message(status: int, headers: Mapping[str, str], body: bytes) -> str:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "HTTP error"
-    detail = _text_detail(headers, body)
-    return f"{phrase} (server response: {detail})" if detail else phrase
 
 
 def _parse_time(value: object, url: str) -> datetime | None:
@@ -824,7 +776,7 @@ class ProxyClient:
         when ``url`` is on the entry's own origin. Only sent over https, or plain http to
         a loopback host."""
         parts = urlsplit(url)
-        if parts.scheme != "https" and not _is_loopback(parts.hostname):
+        if parts.scheme != "https" and not httpretry.is_loopback(parts.hostname):
             return None
         found = self.settings.credentials_for(url)
         if found is not None:
@@ -838,7 +790,7 @@ class ProxyClient:
         if (
             entry.userinfo is not None
             and parts.scheme == "http"
-            and not _is_loopback(parts.hostname)
+            and not httpretry.is_loopback(parts.hostname)
         ):
             raise ProxyError(url, "refusing to pass credentials to insecure URL")
         state = self._loop_state()
@@ -883,13 +835,13 @@ class ProxyClient:
             else:
                 if status == 200:
                     return _Answer(True, body, url=url, status=status)
-                message = self.settings.redact(_status_message(status, headers, body))
+                message = self.settings.redact(httpretry.status_message(status, headers, body))
                 if status in _NOT_FOUND:
                     return _Answer(False, detail=message, url=url, status=status)
                 error = ProxyError(url, message, status)
                 if status != 429 and status < 500:
                     raise error
-                retry_after = _retry_after(headers)
+                retry_after = httpretry.retry_after(headers)
             if attempt >= self.retries:
                 break
             delay = self._delay(attempt, retry_after)
@@ -904,19 +856,17 @@ class ProxyClient:
         raise error
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.max_backoff, self.backoff * (2.0**attempt))
-        delay = base / 2 + self._rng.uniform(0, base / 2)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_retry_after))
-        return delay
+        return httpretry.backoff_delay(
+            attempt,
+            retry_after,
+            backoff=self.backoff,
+            max_backoff=self.max_backoff,
+            max_retry_after=self.max_retry_after,
+            rng=self._rng,
+        )
 
     def _describe(self, exc: Exception) -> str:
-        text = str(exc) or type(exc).__name__
-        if isinstance(exc, httpx.ConnectError):
-            text = f"connection failed: {text}"
-        elif isinstance(exc, httpx.RemoteProtocolError):
-            text = f"connection closed mid-response: {text}"
-        return self.settings.redact(text)
+        return self.settings.redact(httpretry.describe_error(exc))
 
     async def _get(
         self, http: httpx.AsyncClient, entry: ProxyEntry, url: str, kind: Kind

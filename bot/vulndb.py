@@ -44,8 +44,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import ipaddress
 import json
 import logging
 import random
@@ -55,7 +53,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal, TypeVar
@@ -65,7 +62,7 @@ from urllib.request import url2pathname
 import certifi
 import httpx
 
-from bot import modpath, semver
+from bot import httpretry, modpath, semver
 from bot.cache import Cache
 from bot.errors import VulnDBError
 from bot.settings import DEFAULT_GOVULNDB, GoSettings, check_govulndb, redact_url, strip_userinfo
@@ -448,45 +445,6 @@ def parse_entry(body: bytes, url: str, expect_id: str | None = None) -> Entry:
 
 class _TooLarge(Exception):
     pass
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _status_message(status: int, headers: Mapping[str, str], body: bytes) -> str:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "HTTP error"
-    if headers.get("content-type", "text/plain").lower().startswith("text/plain"):
-        text = body[:2048].decode("utf-8", "replace").strip()
-        lines = [line.strip() for line in text.splitlines() if line.strip()][:4]
-        if lines:
-            return f"{phrase} (server response: {' | '.join(lines)[:500]})"
-    return phrase
 
 
 def _ssl_context(settings: GoSettings | None) -> ssl.SSLContext:
@@ -904,7 +862,7 @@ class VulnDBClient:
         """The URL's credentials, only on the database's own origin and only over https
         or to a loopback host; else the user's .netrc (via ``go_settings``)."""
         parts = urlsplit(url)
-        if parts.scheme != "https" and not _is_loopback(parts.hostname):
+        if parts.scheme != "https" and not httpretry.is_loopback(parts.hostname):
             return None
         base = urlsplit(self.url)
         same_origin = (parts.scheme, parts.hostname, parts.port) == (
@@ -932,7 +890,7 @@ class VulnDBClient:
         if (
             self._userinfo is not None
             and parts.scheme == "http"
-            and not _is_loopback(parts.hostname)
+            and not httpretry.is_loopback(parts.hostname)
         ):
             raise VulnDBError(url, "refusing to pass credentials to insecure URL")
         state = self._loop_state()
@@ -959,11 +917,11 @@ class VulnDBClient:
             else:
                 if status == 200:
                     return body
-                message = self._redact(_status_message(status, headers, body))
+                message = self._redact(httpretry.status_message(status, headers, body))
                 error = VulnDBError(url, message, status)
                 if status != 429 and status < 500:
                     raise error
-                retry_after = _retry_after(headers)
+                retry_after = httpretry.retry_after(headers)
             if attempt >= self.retries:
                 break
             delay = self._delay(attempt, retry_after)
@@ -978,19 +936,17 @@ class VulnDBClient:
         raise error
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.max_backoff, self.backoff * (2.0**attempt))
-        delay = base / 2 + self._rng.uniform(0, base / 2)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_retry_after))
-        return delay
+        return httpretry.backoff_delay(
+            attempt,
+            retry_after,
+            backoff=self.backoff,
+            max_backoff=self.max_backoff,
+            max_retry_after=self.max_retry_after,
+            rng=self._rng,
+        )
 
     def _describe(self, exc: Exception) -> str:
-        text = str(exc) or type(exc).__name__
-        if isinstance(exc, httpx.ConnectError):
-            text = f"connection failed: {text}"
-        elif isinstance(exc, httpx.RemoteProtocolError):
-            text = f"connection closed mid-response: {text}"
-        return self._redact(text)
+        return self._redact(httpretry.describe_error(exc))
 
     async def _get(
         self, http: httpx.AsyncClient, kind: Kind, url: str
