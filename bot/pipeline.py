@@ -906,6 +906,8 @@ def plan_checkout(
                     progress=reporter.lookup,
                     policy=policy,
                     only_module=only_module,
+                    # explain looks at one module: its current version's age is worth a request
+                    current_times=only_module is not None,
                     security=await checker(db),
                     forge_status=lookup,
                     forge_budget=settings.forge.forge_lookups,

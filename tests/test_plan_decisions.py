@@ -167,6 +167,8 @@ def test_explain_prints_every_factor(app: Path, proxy: ProxyServer, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "example.com/fresh v1.0.0 in go.mod (line 6), direct" in out
+    # explain fetches the current version's own release time (plan leaves it out).
+    assert "current version: published " in out
     for factor in (
         "security",
         "semver",
