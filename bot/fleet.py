@@ -26,7 +26,7 @@ This module owns what a :class:`bot.scheduler.FleetReport` becomes:
   start another command.
 
 Text from outside (module paths, reasons, error texts) is escaped for Markdown with
-:func:`bot.report.md_escape`.
+:func:`bot.markdown.md_inline`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from bot import semver
-from bot.report import md_escape
+from bot.markdown import md_cell, md_inline
 
 if TYPE_CHECKING:
     from bot.pipeline import OutcomeKind, RunReport
@@ -192,12 +192,12 @@ def inventory_markdown(
     if module is not None:
         found = [m for m in modules if m["module"] == module]
         if not found:
-            return f"## {md_escape(module)}\n\nNo repository requires it.\n"
+            return f"## {md_cell(module)}\n\nNo repository requires it.\n"
         m = found[0]
         out = [
-            f"## {md_escape(module)} across {len(m['repositories'])} repositories",
+            f"## {md_cell(module)} across {len(m['repositories'])} repositories",
             "",
-            md_escape(
+            md_inline(
                 f"newest: {m['latest'] or 'unknown'}; {len(m['behind'])} behind, "
                 f"{len(m['vulnerable'])} vulnerable"
                 + (f" ({', '.join(m['advisories'])})" if m["advisories"] else "")
@@ -215,7 +215,7 @@ def inventory_markdown(
                 "yes" if u["behind"] else "no",
                 ", ".join(u["vulnerable"]) or "-",
             ]
-            out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+            out.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
         return "\n".join(out) + "\n"
     rows = [m for m in modules if not only_attention or m["behind"] or m["vulnerable"]]
     rows.sort(key=lambda m: (-len(m["vulnerable"]), -len(m["behind"]), m["module"]))
@@ -239,7 +239,7 @@ def inventory_markdown(
             str(len(m["behind"])),
             vulnerable,
         ]
-        out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+        out.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -592,11 +592,11 @@ def repo_summary_line(result: RepoResult) -> str:
 
 def fleet_markdown(report: FleetReport, *, limit: int = MARKDOWN_LIMIT) -> str:
     """The Markdown summary of a scheduled run (see the module docstring)."""
-    out = ["## gomodbot run", "", md_escape(fleet_summary_line(report)), ""]
+    out = ["## gomodbot run", "", md_inline(fleet_summary_line(report)), ""]
     if report.shard is not None:
         out += [f"Shard {report.shard} of {report.selected} selected repositories.", ""]
     if report.notification is not None:
-        out += [md_escape(str(report.notification)), ""]
+        out += [md_inline(str(report.notification)), ""]
     out += [
         "| repository | status | opened | updated | closed | unchanged | skipped | failed "
         "| notes |",
@@ -611,7 +611,7 @@ def fleet_markdown(report: FleetReport, *, limit: int = MARKDOWN_LIMIT) -> str:
             return f"{done} ({planned} would)" if planned else str(done)
 
         cells = [
-            md_escape(res.repo),
+            md_cell(res.repo),
             res.status,
             cell("opened", "would-open"),
             cell("updated", "would-update"),
@@ -619,7 +619,7 @@ def fleet_markdown(report: FleetReport, *, limit: int = MARKDOWN_LIMIT) -> str:
             str(r.count("unchanged")),
             str(r.count("skipped")),
             str(r.count("failed")),
-            md_escape(_repo_notes(res)),
+            md_cell(_repo_notes(res)),
         ]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
@@ -627,14 +627,14 @@ def fleet_markdown(report: FleetReport, *, limit: int = MARKDOWN_LIMIT) -> str:
         shown = [o for o in res.report.outcomes if o.outcome != "unchanged"]
         if not shown:
             continue
-        out += [f"### {md_escape(res.repo)}", "", "| outcome | PR | upgrades | why |"]
+        out += [f"### {md_cell(res.repo)}", "", "| outcome | PR | upgrades | why |"]
         out.append("|---|---|---|---|")
         for o in shown:
             pr = f"[#{o.number}]({o.url})" if o.number is not None and o.url else "-"
             if o.number is not None and o.action == "draft":
                 pr += " (draft)"
-            ups = "<br>".join(md_escape(u) for u in o.upgrades)
-            out.append(f"| {o.outcome} | {pr} | {ups} | {md_escape(o.reason)} |")
+            ups = "<br>".join(md_cell(u) for u in o.upgrades)
+            out.append(f"| {o.outcome} | {pr} | {ups} | {md_cell(o.reason)} |")
         out.append("")
     out.append(inventory_markdown(inventory_document(report.reports), only_attention=True))
     return _cut("\n".join(out), limit)

@@ -9,7 +9,6 @@ terminal (never as console markup).
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.markdown import md_cell, md_inline
 from bot.plan import CandidateDecision, FilePlan, Found, PlanReport, RequirementPlan
 from bot.signals import MaintenanceSignals, SecuritySignals
 
@@ -274,27 +274,18 @@ def summary_line(report: PlanReport) -> str:
     )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
-
-
-def md_escape(text: str) -> str:
-    """Escape outside text for Markdown (no markup, no HTML, no table breaks)."""
-    one_line = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", one_line)
-
-
 def plan_markdown(report: PlanReport, now: datetime | None = None) -> str:
     """A Markdown summary for a CI job page (GitHub step summary, GitLab artifact)."""
     now = now or datetime.now(UTC)
-    out = ["## gomodbot plan", "", md_escape(summary_line(report)), ""]
+    out = ["## gomodbot plan", "", md_inline(summary_line(report)), ""]
     for f in report.files:
-        head = f"### {md_escape(f.path)}" + (f" ({md_escape(f.module)})" if f.module else "")
+        head = f"### {md_cell(f.path)}" + (f" ({md_cell(f.module)})" if f.module else "")
         out += [head, ""]
         if f.error:
-            out += [f"Error: {md_escape(f.error)}", ""]
+            out += [f"Error: {md_cell(f.error)}", ""]
             continue
         if (line := go_security_line(f)) is not None:
-            out += [md_escape(line), ""]
+            out += [md_inline(line), ""]
         rows = [r for r in f.requirements if r.latest or r.patch or r.major or notes_of(r)]
         if not rows:
             out += ["Everything is up to date.", ""]
@@ -312,7 +303,7 @@ def plan_markdown(report: PlanReport, now: datetime | None = None) -> str:
                 _cell(r.major, now, with_module=True),
                 "; ".join(notes_of(r)),
             ]
-            out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+            out.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
         out.append("")
     return "\n".join(out)
 
@@ -493,17 +484,17 @@ def print_run(report: RunReport, console: Console) -> None:
 
 def run_markdown(report: RunReport) -> str:
     """The Markdown summary of a run for a CI job page."""
-    out = ["## gomodbot run", "", md_escape(run_summary_line(report)), ""]
+    out = ["## gomodbot run", "", md_inline(run_summary_line(report)), ""]
     if report.outcomes:
         out += ["| outcome | PR | upgrades | why |", "|---|---|---|---|"]
         for o in report.outcomes:
             pr = f"[#{o.number}]({o.url})" if o.number is not None and o.url else "-"
-            ups = "<br>".join(md_escape(u) for u in o.upgrades)
-            out.append(f"| {o.outcome} | {pr} | {ups} | {md_escape(o.reason)} |")
+            ups = "<br>".join(md_cell(u) for u in o.upgrades)
+            out.append(f"| {o.outcome} | {pr} | {ups} | {md_cell(o.reason)} |")
         out.append("")
     for err in report.errors:
-        out += [f"Error: {md_escape(err)}", ""]
+        out += [f"Error: {md_cell(err)}", ""]
     dashboard = _dashboard_line(report)
     if dashboard:
-        out += [md_escape(dashboard), ""]
+        out += [md_inline(dashboard), ""]
     return "\n".join(out) + "\n" + plan_markdown(report.plan)
