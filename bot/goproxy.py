@@ -195,10 +195,6 @@ class _NotFound(Exception):
         self.exists = exists
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _is_canonical(version: str) -> bool:
     return semver.is_valid(version) and modpath.canonical_version(version) == version
 
@@ -794,66 +790,34 @@ class ProxyClient:
         ):
             raise ProxyError(url, "refusing to pass credentials to insecure URL")
         state = self._loop_state()
-        error: ProxyError | None = None
-        for attempt in range(self.retries + 1):
-            retry_after: float | None = None
+
+        async def fetch() -> httpretry.Response:
+            if state.fast is not None:
+                return await self._get_fast(state.fast, entry, url, kind)
+            pool = state.acquire()
             try:
-                async with state.sem:
-                    async with asyncio.timeout(self.timeout):
-                        if state.fast is not None:
-                            status, headers, body = await self._get_fast(
-                                state.fast, entry, url, kind
-                            )
-                        else:
-                            pool = state.acquire()
-                            try:
-                                status, headers, body = await self._get(
-                                    state.pools[pool], entry, url, kind
-                                )
-                            finally:
-                                state.release(pool)
-            except _TooLarge:
-                raise ProxyError(
-                    url, f"response larger than {self.max_response_bytes} bytes"
-                ) from None
-            except TimeoutError:
-                error = ProxyError(url, f"timed out after {self.timeout:g}s")
-            except httpx.TimeoutException:
-                error = ProxyError(url, f"timed out after {self.timeout:g}s")
-            except httpx.TransportError as exc:
-                error = ProxyError(url, self._describe(exc))
-            except http11.BodyTooLarge:
-                raise ProxyError(
-                    url, f"response larger than {self.max_response_bytes} bytes"
-                ) from None
-            except http11.ConnectFailed as exc:
-                error = ProxyError(url, self.settings.redact(f"connection failed: {exc}"))
-            except http11.ProtocolFailed as exc:
-                error = ProxyError(url, self.settings.redact(str(exc)))
-            except httpx.HTTPError as exc:
-                raise ProxyError(url, self._describe(exc)) from None
-            else:
-                if status == 200:
-                    return _Answer(True, body, url=url, status=status)
-                message = self.settings.redact(httpretry.status_message(status, headers, body))
-                if status in _NOT_FOUND:
-                    return _Answer(False, detail=message, url=url, status=status)
-                error = ProxyError(url, message, status)
-                if status != 429 and status < 500:
-                    raise error
-                retry_after = httpretry.retry_after(headers)
-            if attempt >= self.retries:
-                break
-            delay = self._delay(attempt, retry_after)
-            self._retries += 1
-            log.info("retrying %s in %.2fs after: %s", url, delay, error)
-            await asyncio.sleep(delay)
-        assert error is not None
-        if self.retries:
-            raise ProxyError(
-                error.url, f"{error.message} (after {self.retries + 1} attempts)", error.status
-            )
-        raise error
+                return await self._get(state.pools[pool], entry, url, kind)
+            finally:
+                state.release(pool)
+
+        status, headers, body = await httpretry.with_retries(
+            fetch,
+            url=url,
+            sem=state.sem,
+            timeout=self.timeout,
+            retries=self.retries,
+            max_bytes=self.max_response_bytes,
+            delay=self._delay,
+            on_retry=self._count_retry,
+            error=ProxyError,
+            redact=self.settings.redact,
+            log=log,
+            answers=(200, *_NOT_FOUND),
+        )
+        if status == 200:
+            return _Answer(True, body, url=url, status=status)
+        message = self.settings.redact(httpretry.status_message(status, headers, body))
+        return _Answer(False, detail=message, url=url, status=status)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         return httpretry.backoff_delay(
@@ -865,8 +829,8 @@ class ProxyClient:
             rng=self._rng,
         )
 
-    def _describe(self, exc: Exception) -> str:
-        return self.settings.redact(httpretry.describe_error(exc))
+    def _count_retry(self) -> None:
+        self._retries += 1
 
     async def _get(
         self, http: httpx.AsyncClient, entry: ProxyEntry, url: str, kind: Kind
@@ -934,12 +898,12 @@ class ProxyClient:
         limit = self.max_response_bytes
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise _TooLarge()
+            raise httpretry.TooLarge()
         buf = bytearray()
         async for chunk in resp.aiter_bytes():
             buf += chunk
             if len(buf) > limit:
-                raise _TooLarge()
+                raise httpretry.TooLarge()
         return bytes(buf)
 
     @staticmethod

@@ -5,19 +5,34 @@ the wait a ``Retry-After`` header asks for, exponential backoff with jitter (cap
 never shorter than what the server asked, up to a bound), the message an HTTP error status
 becomes (with the first lines of a plain-text body, as the go command shows "server
 response"), how a transport error is described, and which hosts are loopback (where
-credentials may go over plain http). Pure functions; the clients keep their own counters.
+credentials may go over plain http), and the loop that applies them (:func:`with_retries`).
+The clients keep their own counters, errors and redaction, and pass them in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import ipaddress
+import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import TypeVar
 
 import httpx
+
+from bot import http11
+
+Response = tuple[int, Mapping[str, str], bytes]
+"""What a client's fetch returns: status, headers and (size-limited) body."""
+
+E = TypeVar("E", bound=Exception)
+
+
+class TooLarge(Exception):
+    """A response body is over the client's size limit: final, never retried."""
 
 
 def is_loopback(host: str | None) -> bool:
@@ -89,8 +104,65 @@ def backoff_delay(
 def describe_error(exc: Exception) -> str:
     """A transport error in a few words (connection failed, closed mid-response, ...)."""
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, (httpx.ConnectError, http11.ConnectFailed)):
         text = f"connection failed: {text}"
     elif isinstance(exc, httpx.RemoteProtocolError):
         text = f"connection closed mid-response: {text}"
     return text
+
+
+async def with_retries(
+    fetch: Callable[[], Awaitable[Response]],
+    *,
+    url: str,
+    sem: asyncio.Semaphore,
+    timeout: float,
+    retries: int,
+    max_bytes: int,
+    delay: Callable[[int, float | None], float],
+    on_retry: Callable[[], None],
+    error: Callable[[str, str, int | None], E],
+    redact: Callable[[str], str],
+    log: logging.Logger,
+    answers: Container[int] = (200,),
+) -> Response:
+    """Run ``fetch`` (holding ``sem``, within ``timeout``) until it answers a status in
+    ``answers``, and return that response.
+
+    Timeouts, transport errors, 429 and 5xx are retried up to ``retries`` times, after
+    ``delay(attempt, Retry-After)`` (``on_retry`` counts each retry, ``log`` tells it); the
+    last failure then gets "(after N attempts)". Other statuses, a body over ``max_bytes``
+    (:class:`TooLarge`) and other HTTP errors are final. Failures are raised as
+    ``error(url, message, status)``, what the server or transport said passed through
+    ``redact``; errors ``fetch`` raises itself go through unchanged.
+    """
+    message, code = "", None
+    for attempt in range(retries + 1):
+        asked: float | None = None
+        try:
+            async with sem, asyncio.timeout(timeout):
+                status, headers, body = await fetch()
+        except (TooLarge, http11.BodyTooLarge):
+            raise error(url, f"response larger than {max_bytes} bytes", None) from None
+        except (TimeoutError, httpx.TimeoutException):
+            message, code = f"timed out after {timeout:g}s", None
+        except (httpx.TransportError, http11.ConnectFailed, http11.ProtocolFailed) as exc:
+            message, code = redact(describe_error(exc)), None
+        except httpx.HTTPError as exc:
+            raise error(url, redact(describe_error(exc)), None) from None
+        else:
+            if status in answers:
+                return status, headers, body
+            message, code = redact(status_message(status, headers, body)), status
+            if status != 429 and status < 500:
+                raise error(url, message, code)
+            asked = retry_after(headers)
+        if attempt >= retries:
+            break
+        wait = delay(attempt, asked)
+        on_retry()
+        log.info("retrying %s in %.2fs after: %s", url, wait, error(url, message, code))
+        await asyncio.sleep(wait)
+    if retries:
+        message = f"{message} (after {retries + 1} attempts)"
+    raise error(url, message, code)

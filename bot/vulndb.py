@@ -443,10 +443,6 @@ def parse_entry(body: bytes, url: str, expect_id: str | None = None) -> Entry:
 # ---------------------------------------------------------------------------------------
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _ssl_context(settings: GoSettings | None) -> ssl.SSLContext:
     cafile = settings.ssl_cert_file if settings is not None else ""
     capath = settings.ssl_cert_dir if settings is not None else ""
@@ -897,43 +893,20 @@ class VulnDBClient:
         if state.http is None:
             state.http = self._make_http()
         http = state.http
-        error: VulnDBError | None = None
-        for attempt in range(self.retries + 1):
-            retry_after: float | None = None
-            try:
-                async with state.sem:
-                    async with asyncio.timeout(self.timeout):
-                        status, headers, body = await self._get(http, kind, url)
-            except _TooLarge:
-                raise VulnDBError(
-                    url, f"response larger than {self.max_response_bytes} bytes"
-                ) from None
-            except (TimeoutError, httpx.TimeoutException):
-                error = VulnDBError(url, f"timed out after {self.timeout:g}s")
-            except httpx.TransportError as exc:
-                error = VulnDBError(url, self._describe(exc))
-            except httpx.HTTPError as exc:
-                raise VulnDBError(url, self._describe(exc)) from None
-            else:
-                if status == 200:
-                    return body
-                message = self._redact(httpretry.status_message(status, headers, body))
-                error = VulnDBError(url, message, status)
-                if status != 429 and status < 500:
-                    raise error
-                retry_after = httpretry.retry_after(headers)
-            if attempt >= self.retries:
-                break
-            delay = self._delay(attempt, retry_after)
-            self._retries += 1
-            log.info("retrying %s in %.2fs after: %s", url, delay, error)
-            await asyncio.sleep(delay)
-        assert error is not None
-        if self.retries:
-            raise VulnDBError(
-                error.url, f"{error.message} (after {self.retries + 1} attempts)", error.status
-            )
-        raise error
+        _, _, body = await httpretry.with_retries(
+            lambda: self._get(http, kind, url),
+            url=url,
+            sem=state.sem,
+            timeout=self.timeout,
+            retries=self.retries,
+            max_bytes=self.max_response_bytes,
+            delay=self._delay,
+            on_retry=self._count_retry,
+            error=VulnDBError,
+            redact=self._redact,
+            log=log,
+        )
+        return body
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         return httpretry.backoff_delay(
@@ -945,8 +918,8 @@ class VulnDBClient:
             rng=self._rng,
         )
 
-    def _describe(self, exc: Exception) -> str:
-        return self._redact(httpretry.describe_error(exc))
+    def _count_retry(self) -> None:
+        self._retries += 1
 
     async def _get(
         self, http: httpx.AsyncClient, kind: Kind, url: str
@@ -982,12 +955,12 @@ class VulnDBClient:
             and int(declared) > limit
             and not resp.headers.get("content-encoding")
         ):
-            raise _TooLarge()
+            raise httpretry.TooLarge()
         buf = bytearray()
         async for chunk in resp.aiter_bytes():  # decoded: the limit holds for gzip bodies too
             buf += chunk
             if len(buf) > limit:
-                raise _TooLarge()
+                raise httpretry.TooLarge()
         return bytes(buf)
 
     @staticmethod
