@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import candidates, gostrings, modfile, semver
+from bot import candidates, gostrings, modfile, modpath, semver
 from bot.candidates import Chosen, NeedGoMod, NeedLatest, Retraction
 from bot.decide import Decision, decide
 from bot.discover import discover, resolve_use_dir
@@ -224,7 +224,7 @@ class Resolver:
             fix = Found(
                 path, signals.lowest_fix, await self._time_or_none(path, signals.lowest_fix)
             )
-        return _replace(plan, security=signals, security_fix=fix)
+        return replace(plan, security=signals, security_fix=fix)
 
     async def maintenance(
         self, path: str, policy: Policy, now: datetime, current_time: datetime | None
@@ -325,7 +325,7 @@ class Resolver:
                 only_fix=sec.only_fix,
             )
             decisions.append(CandidateDecision(tuple(names), found, sig, decide(policy, sig)))
-        return _replace(plan, maintenance=maint, decisions=tuple(decisions))
+        return replace(plan, maintenance=maint, decisions=tuple(decisions))
 
     def _once(self, key: tuple[Any, ...], make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         task = self._tasks.get(key)
@@ -434,13 +434,13 @@ class Resolver:
             req.module, req.version, req.indirect, req.line, req.target, dependency=req.dependency
         )
         if req.skipped:
-            return _replace(base, skipped=req.skipped)
+            return replace(base, skipped=req.skipped)
         target = req.target or Found(req.module, req.version)
         path, current = target.module, target.version
         try:
             facts = await self.facts(path)
         except (ProxyError, BotError) as exc:
-            return _replace(base, error=str(exc))
+            return replace(base, error=str(exc))
         matching = [r for r in facts.retractions if r.covers(current)]
         retracted = (
             "; ".join(candidates.retraction_message(r) for r in matching) if matching else None
@@ -481,8 +481,8 @@ class Resolver:
                     when = await self._time_or_none(path, rb.to_version)
                     rollback = Found(path, rb.to_version, when)
         except (ProxyError, BotError) as exc:
-            return _replace(base, retracted=retracted, deprecated=facts.deprecated, error=str(exc))
-        return _replace(
+            return replace(base, retracted=retracted, deprecated=facts.deprecated, error=str(exc))
+        return replace(
             base,
             rollback=rollback,
             current_time=current_time,
@@ -510,22 +510,20 @@ class Resolver:
         todo = candidates.major_probe_paths(path, current, facts.incompatible_majors)
         want_pre = bool(semver.prerelease(current)) and not semver.is_pseudo_version(current)
         while todo:
-            results = await asyncio.gather(
-                *(self._probe(p) for p in todo if p not in probed), return_exceptions=False
-            )
-            for p, r in zip([p for p in todo if p not in probed], results, strict=True):
-                probed[p] = r
-            found_n = [_path_major(p) for p, r in probed.items() if r is not None and r.versions]
-            todo = [
-                p
-                for p in candidates.next_probes(path, found_n, [_path_major(q) for q in probed])
-                if p not in probed
+            results = await asyncio.gather(*(self._probe(p) for p in todo))
+            probed.update(zip(todo, results, strict=True))
+            found_n = [
+                modpath.path_major_number(p)
+                for p, r in probed.items()
+                if r is not None and r.versions
             ]
-        self.majors[path] = {p: f for p, f in probed.items() if f is not None and f.versions}
-        best: Found | None = None
-        for p, f in sorted(probed.items(), key=lambda kv: _path_major(kv[0])):
-            if f is None or not f.versions:
-                continue
+            done = [modpath.path_major_number(q) for q in probed]
+            todo = [p for p in candidates.next_probes(path, found_n, done) if p not in probed]
+        found = {p: f for p, f in probed.items() if f is not None and f.versions}
+        self.majors[path] = found
+        # The highest major with an acceptable release wins: look from the top down, so
+        # only the winner's release time is fetched.
+        for p, f in sorted(found.items(), key=lambda kv: -modpath.path_major_number(kv[0])):
             pool = tuple(v for v in f.versions if want_pre or not semver.prerelease(v))
 
             def ok(v: str, f: ModuleFacts = f) -> bool:
@@ -533,26 +531,14 @@ class Resolver:
 
             chosen = await self.query(p, "latest", "", pool, ok, use_latest=False)
             if chosen is not None:
-                best = Found(p, chosen, await self.time_of(p, chosen))
-        return best
+                return Found(p, chosen, await self.time_of(p, chosen))
+        return None
 
     async def _probe(self, path: str) -> ModuleFacts | None:
         try:
             return await self.facts(path, probe=True)
         except ProxyError:
             return None
-
-
-def _path_major(path: str) -> int:
-    from bot import modpath
-
-    return modpath.path_major_number(path)
-
-
-def _replace(plan: RequirementPlan, **changes: Any) -> RequirementPlan:
-    from dataclasses import replace
-
-    return replace(plan, **changes)
 
 
 def _requirements_of(
@@ -699,7 +685,7 @@ async def plan_files(
         done += 1
         if progress is not None:
             progress(done, total, req.module)
-        return _replace(result, line=req.line)
+        return replace(result, line=req.line)
 
     async def go_security(i: int) -> SecuritySignals | None:
         _gm, mod, _err = parsed_files[i]
